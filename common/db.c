@@ -1,0 +1,219 @@
+/* libpq connection wrapper: lazy connect, reset on breakage, error classification. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/db.h"
+
+struct cv_db {
+    const struct cv_config *cfg;             /* borrowed */
+    PGconn                 *conn;            /* owned, NULL until the first connect */
+    char                    app_name[64];
+    char                    errmsg[512];
+    char                    sqlstate[6];
+};
+
+static void
+set_error(struct cv_db *db, const char *what, const char *detail)
+{
+    size_t len;
+
+    (void)snprintf(db->errmsg, sizeof(db->errmsg), "%s: %s", what,
+                   detail != NULL && detail[0] != '\0' ? detail : "unknown error");
+    /* libpq messages end in a newline, which does not belong in a log value. */
+    len = strlen(db->errmsg);
+    while (len > 0 && (db->errmsg[len - 1] == '\n' || db->errmsg[len - 1] == ' ')) {
+        db->errmsg[--len] = '\0';
+    }
+}
+
+struct cv_db *
+cv_db_new(const struct cv_config *cfg, const char *app_name)
+{
+    struct cv_db *db;
+
+    db = calloc(1, sizeof(*db));
+    if (db == NULL) {
+        return NULL;
+    }
+    db->cfg = cfg;
+    (void)snprintf(db->app_name, sizeof(db->app_name), "%s", app_name);
+    return db;
+}
+
+void
+cv_db_free(struct cv_db *db)
+{
+    if (db == NULL) {
+        return;
+    }
+    if (db->conn != NULL) {
+        PQfinish(db->conn);
+    }
+    free(db);
+}
+
+enum cv_err
+cv_db_connect(struct cv_db *db)
+{
+    char        port[16];
+    char        timeout[16];
+    char        options[64];
+    const char *keys[10];
+    const char *values[10];
+    int         n = 0;
+
+    if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK) {
+        return CV_OK;
+    }
+    if (db->conn != NULL) {
+        PQfinish(db->conn);
+        db->conn = NULL;
+    }
+
+    (void)snprintf(port, sizeof(port), "%ld", db->cfg->db_port);
+    (void)snprintf(timeout, sizeof(timeout), "%ld", db->cfg->db_connect_timeout_s);
+    (void)snprintf(options, sizeof(options), "-c statement_timeout=%ld",
+                   db->cfg->db_statement_timeout_ms);
+    keys[n] = "host", values[n++] = db->cfg->db_host;
+    keys[n] = "port", values[n++] = port;
+    keys[n] = "dbname", values[n++] = db->cfg->db_name;
+    keys[n] = "user", values[n++] = db->cfg->db_user;
+    keys[n] = "password", values[n++] = db->cfg->db_password;
+    keys[n] = "sslmode", values[n++] = db->cfg->db_sslmode;
+    keys[n] = "connect_timeout", values[n++] = timeout;
+    keys[n] = "application_name", values[n++] = db->app_name;
+    keys[n] = "options", values[n++] = options;
+    keys[n] = NULL, values[n] = NULL;
+
+    db->conn = PQconnectdbParams(keys, values, 0);
+    if (db->conn == NULL) {
+        set_error(db, "could not connect to PostgreSQL", "out of memory");
+        return CV_ENOMEM;
+    }
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        set_error(db, "could not connect to PostgreSQL", PQerrorMessage(db->conn));
+        PQfinish(db->conn);
+        db->conn = NULL;
+        return CV_EUNAVAIL;
+    }
+    db->errmsg[0] = '\0';
+    return CV_OK;
+}
+
+/* Maps a failed result's SQLSTATE to our codes; see PostgreSQL's Appendix A. */
+static enum cv_err
+classify(struct cv_db *db, const PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+    (void)snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state != NULL ? state : "");
+    if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+        return CV_EUNAVAIL;
+    }
+    if (state == NULL) {
+        return CV_EUNAVAIL;
+    }
+    if (strcmp(state, "57014") == 0) {
+        return CV_ETIMEOUT; /* query_canceled: statement_timeout fired */
+    }
+    if (strcmp(state, "23505") == 0 || strcmp(state, "23P01") == 0) {
+        return CV_ECONFLICT;
+    }
+    if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0) {
+        return CV_EINVAL;
+    }
+    /* Class 08 connection exceptions, 57P01-03 shutdown, 53 out of resources. */
+    if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
+        strncmp(state, "53", 2) == 0) {
+        return CV_EUNAVAIL;
+    }
+    return CV_EINTERNAL;
+}
+
+enum cv_err
+cv_db_exec(struct cv_db *db, const char *sql, int param_count, const char *const *params,
+           PGresult **out)
+{
+    PGresult      *res;
+    ExecStatusType status;
+    enum cv_err    rc;
+
+    if (out != NULL) {
+        *out = NULL;
+    }
+    db->sqlstate[0] = '\0';
+    rc = cv_db_connect(db);
+    if (rc != CV_OK) {
+        return rc;
+    }
+
+    res = PQexecParams(db->conn, sql, param_count, NULL, params, NULL, NULL, 0);
+    if (res == NULL) {
+        set_error(db, "could not run statement", PQerrorMessage(db->conn));
+        return PQstatus(db->conn) == CONNECTION_OK ? CV_ENOMEM : CV_EUNAVAIL;
+    }
+    status = PQresultStatus(res);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        set_error(db, "statement failed", PQresultErrorMessage(res));
+        rc = classify(db, res);
+        PQclear(res);
+        return rc;
+    }
+    if (out != NULL) {
+        /* ownership of res moves to the caller */
+        *out = res;
+        res = NULL;
+    }
+    PQclear(res);
+    return CV_OK;
+}
+
+enum cv_err
+cv_db_begin(struct cv_db *db)
+{
+    return cv_db_exec(db, "BEGIN", 0, NULL, NULL);
+}
+
+enum cv_err
+cv_db_commit(struct cv_db *db)
+{
+    return cv_db_exec(db, "COMMIT", 0, NULL, NULL);
+}
+
+void
+cv_db_rollback(struct cv_db *db)
+{
+    PGresult *res;
+
+    if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK ||
+        PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
+        return;
+    }
+    res = PQexec(db->conn, "ROLLBACK");
+    PQclear(res);
+}
+
+enum cv_err
+cv_db_ping(struct cv_db *db)
+{
+    return cv_db_exec(db, "SELECT 1", 0, NULL, NULL);
+}
+
+const char *
+cv_db_errmsg(const struct cv_db *db)
+{
+    return db->errmsg;
+}
+
+const char *
+cv_db_sqlstate(const struct cv_db *db)
+{
+    return db->sqlstate;
+}
+
+PGconn *
+cv_db_conn(struct cv_db *db)
+{
+    return db->conn;
+}

@@ -1,0 +1,6 @@
+/* Placeholder until the program is written. */
+int
+main(void)
+{
+    return 2;
+}
