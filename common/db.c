@@ -20,8 +20,12 @@ set_error(struct cv_db *db, const char *what, const char *detail)
 
     (void)snprintf(db->errmsg, sizeof(db->errmsg), "%s: %s", what,
                    detail != NULL && detail[0] != '\0' ? detail : "unknown error");
-    /* libpq messages end in a newline, which does not belong in a log value. */
-    len = strlen(db->errmsg);
+    /* libpq messages span lines ("...failed: ...\n\tIs the server running"); keep one. */
+    for (len = 0; db->errmsg[len] != '\0'; len++) {
+        if (db->errmsg[len] == '\n' || db->errmsg[len] == '\t') {
+            db->errmsg[len] = ' ';
+        }
+    }
     while (len > 0 && (db->errmsg[len - 1] == '\n' || db->errmsg[len - 1] == ' ')) {
         db->errmsg[--len] = '\0';
     }
@@ -167,6 +171,36 @@ cv_db_exec(struct cv_db *db, const char *sql, int param_count, const char *const
     }
     PQclear(res);
     return CV_OK;
+}
+
+enum cv_err
+cv_db_exec_script(struct cv_db *db, const char *sql)
+{
+    PGresult      *res;
+    ExecStatusType status;
+    enum cv_err    rc;
+
+    db->sqlstate[0] = '\0';
+    rc = cv_db_connect(db);
+    if (rc != CV_OK) {
+        return rc;
+    }
+
+    /* PQexec, unlike PQexecParams, accepts several statements in one string. */
+    res = PQexec(db->conn, sql);
+    if (res == NULL) {
+        set_error(db, "could not run script", PQerrorMessage(db->conn));
+        return PQstatus(db->conn) == CONNECTION_OK ? CV_ENOMEM : CV_EUNAVAIL;
+    }
+    status = PQresultStatus(res);
+    rc = CV_OK;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
+        status != PGRES_EMPTY_QUERY) {
+        set_error(db, "script failed", PQresultErrorMessage(res));
+        rc = classify(db, res);
+    }
+    PQclear(res);
+    return rc;
 }
 
 enum cv_err

@@ -36,6 +36,12 @@ enum cv_err cv_db_connect(struct cv_db *db);
 enum cv_err cv_db_exec(struct cv_db *db, const char *sql, int param_count,
                        const char *const *params, PGresult **out);
 
+/*
+ * Runs a script of several statements with no parameters (migrations). Same results
+ * and error mapping as cv_db_exec(); the script runs in the caller's transaction.
+ */
+enum cv_err cv_db_exec_script(struct cv_db *db, const char *sql);
+
 /* Transaction helpers; rollback is safe to call after any failure. */
 enum cv_err cv_db_begin(struct cv_db *db);
 enum cv_err cv_db_commit(struct cv_db *db);

@@ -41,6 +41,15 @@ void cv_queue_free(struct cv_queue *queue);
 enum cv_err cv_queue_enqueue(struct cv_queue *queue, const char *topic, const char *job_id,
                              const char *request_id, long timeout_ms);
 
+/*
+ * Sends one message with the given key and value and a "request_id" header (skipped
+ * when request_id is NULL or ""), then waits as cv_queue_enqueue() does. For the
+ * dead-letter topic and for tools.
+ */
+enum cv_err cv_queue_send(struct cv_queue *queue, const char *topic, const char *key,
+                          const void *value, size_t value_len, const char *request_id,
+                          long timeout_ms);
+
 /* Asks the cluster for the topic's metadata; CV_OK when a broker answered in time. */
 enum cv_err cv_queue_ping(struct cv_queue *queue, long timeout_ms);
 
