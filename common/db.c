@@ -77,7 +77,7 @@ cv_db_connect(struct cv_db *db)
 
     (void)snprintf(port, sizeof(port), "%ld", db->cfg->db_port);
     (void)snprintf(timeout, sizeof(timeout), "%ld", db->cfg->db_connect_timeout_s);
-    (void)snprintf(options, sizeof(options), "-c statement_timeout=%ld",
+    (void)snprintf(options, sizeof(options), "-c statement_timeout=%ld -c client_min_messages=warning",
                    db->cfg->db_statement_timeout_ms);
     keys[n] = "host", values[n++] = db->cfg->db_host;
     keys[n] = "port", values[n++] = port;
