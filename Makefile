@@ -90,3 +90,61 @@ clean:
 	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ---- Fuzzing ----
+# `make fuzz` builds each tests/fuzz/fuzz_<name>.c into build-fuzz/fuzz_<name>, a libFuzzer
+# binary made with clang and AddressSanitizer plus UBSan. The targets link against clang
+# builds of libcommon, libapi and libworker in build-fuzz/, so a target may call any
+# function outside the main.c files.
+# `make fuzz-smoke FUZZ_SECONDS=20` runs each binary for that many seconds over its seed
+# corpus tests/fuzz/corpus/<name>/ and fails on the first crash, leak or timeout; inputs it
+# finds go to build-fuzz/corpus/<name>/, never into the repository.
+# To add a target: write tests/fuzz/fuzz_<name>.c defining LLVMFuzzerTestOneInput (with a
+# prototype, for -Wmissing-prototypes) and put a few seed inputs in tests/fuzz/corpus/<name>/;
+# an optional libFuzzer dictionary goes in tests/fuzz/<name>.dict. Nothing here needs changing.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_DIR     := build-fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+# No -Werror: a warning only clang emits must not stop the fuzzing of everyone's code.
+FUZZ_CFLAGS  := $(filter-out -Werror,$(WARN)) -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
+                -fsanitize=fuzzer-no-link -D_GNU_SOURCE -I. $(PKG_CFLAGS) -MMD -MP
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRC))
+fuzzobj       = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(1))
+FUZZ_LIBS    := $(FUZZ_DIR)/libapi.a $(FUZZ_DIR)/libworker.a $(FUZZ_DIR)/libcommon.a
+
+.PHONY: fuzz-smoke
+.SECONDARY: $(call fuzzobj,$(FUZZ_SRC))
+fuzz: $(FUZZ_BIN)
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/libcommon.a: $(call fuzzobj,$(COMMON_SRC))
+$(FUZZ_DIR)/libapi.a: $(call fuzzobj,$(filter-out fcgi/main.c,$(API_SRC)))
+$(FUZZ_DIR)/libworker.a: $(call fuzzobj,$(filter-out worker/main.c,$(WORKER_SRC)))
+$(FUZZ_LIBS):
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: $(call fuzzobj,tests/fuzz/fuzz_%.c) $(FUZZ_LIBS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
+	    -Wl,--start-group $(FUZZ_LIBS) -Wl,--end-group $(LIBS)
+
+fuzz-smoke: $(FUZZ_BIN)
+	@set -e; for bin in $(FUZZ_BIN); do \
+	    name=$${bin#$(FUZZ_DIR)/fuzz_}; \
+	    mkdir -p $(FUZZ_DIR)/corpus/$$name $(FUZZ_DIR)/artifacts; \
+	    seeds=; [ -d tests/fuzz/corpus/$$name ] && seeds=tests/fuzz/corpus/$$name; \
+	    dict=; [ -f tests/fuzz/$$name.dict ] && dict=-dict=tests/fuzz/$$name.dict; \
+	    echo "fuzz-smoke: $$name for $(FUZZ_SECONDS) s"; \
+	    $$bin $$dict -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	        -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/artifacts/$$name- \
+	        $(FUZZ_DIR)/corpus/$$name $$seeds; \
+	done
+
+ifneq ($(filter fuzz fuzz-smoke,$(MAKECMDGOALS)),)
+-include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)
+endif
