@@ -129,6 +129,8 @@ static const struct cfg_row cfg_rows[] = {
         "listen port of the worker's HTTP endpoint, 0 = disabled"),
     STR("WORKER_ID", "", 0, worker_id, "worker",
         "name of this worker in job rows and logs; empty = host name and pid"),
+    STR("EVALUATOR", "auto", CFG_REQUIRED, evaluator, "worker",
+        "auto (llm when LLM_1_BASE_URL is set, else builtin), builtin or llm"),
 
     LLM_SLOT(1),
     LLM_SLOT(2),

@@ -72,6 +72,7 @@ struct cv_config {
     char *worker_http_addr;           /* owned, listen address of /healthz and /metrics */
     long  worker_http_port;
     char *worker_id;                  /* owned, "" = host name and pid */
+    char *evaluator;                  /* owned: auto, builtin or llm */
 
     /* LLM evaluation (cv-worker); no provider configured = built-in scorer */
     struct cv_llm_provider_config llm[CV_LLM_PROVIDERS_MAX];
