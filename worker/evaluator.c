@@ -26,6 +26,7 @@ struct wk_evaluator {
 /* Every backend of this build, by EVALUATOR value. */
 static const struct wk_evaluator_backend *const backends[] = {
     &wk_builtin_backend,
+    &wk_llm_backend,
 };
 
 static const struct wk_evaluator_backend *

@@ -110,4 +110,7 @@ enum cv_err wk_evaluator_evaluate(const struct wk_evaluator *evaluator,
 /* The built-in deterministic scorer, needing no network. */
 extern const struct wk_evaluator_backend wk_builtin_backend;
 
+/* The LLM chain over OpenAI-compatible providers (worker/llm/backend.c). */
+extern const struct wk_evaluator_backend wk_llm_backend;
+
 #endif
