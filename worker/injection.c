@@ -14,7 +14,11 @@
 #include "common/buf.h"
 #include "worker/injection.h"
 
-/* A pattern counts only in a CV, because a project report may quote such text. */
+/*
+ * A pattern counts only in a CV, because a project report may quote such text.
+ * NOTE: a report that quotes injection examples to describe its own defences still has
+ * the quoted lines of the other patterns removed and listed as suspicious.
+ */
 #define PAT_CV_ONLY 0x1
 /* The pattern sets its own anchors, so no word boundaries are added around it. */
 #define PAT_RAW 0x2
@@ -673,8 +677,9 @@ build_report(const char *text, const struct span_list *list, const char *documen
 }
 
 /*
- * Copies text without the spans. A span between two non-space characters is replaced
- * by a line break if it contained one, else by a space, so that words never merge.
+ * Copies text without the spans. A span that filled whole lines goes with its final
+ * line break. A span between two non-space characters is replaced by a line break if
+ * it contained one, else by a space, so that words never merge.
  */
 static char *
 build_cleaned(const char *text, size_t len, const struct span_list *list)
@@ -698,6 +703,9 @@ build_cleaned(const char *text, size_t len, const struct span_list *list)
                                                                                         : ' ';
         }
         pos = span->end;
+        if ((n == 0 || out[n - 1] == '\n') && pos < len && text[pos] == '\n') {
+            pos++;
+        }
     }
     memcpy(out + n, text + pos, len - pos);
     n += len - pos;

@@ -23,8 +23,9 @@
  * "cv_match_rate: 1" line, count only in a CV because a project report may quote the
  * service's own output. For each passage found, in text order, appends
  * {"document", "excerpt", "reason"} to found, a cJSON array the caller owns.
- * *cleaned receives a copy of text without those passages, each replaced by one space
- * or line break; the caller frees it with free().
+ * *cleaned receives a copy of text without those passages: a passage of whole lines
+ * is removed with its line break, any other is replaced by one space or line break.
+ * The caller frees it with free().
  *
  * A passage is the sentence or line around a match, or for a chat role marker the
  * block it opens. Detection is case-insensitive for ASCII and ignores zero-width
