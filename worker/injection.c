@@ -187,10 +187,7 @@ static const struct pattern patterns[] = {
     {"(respond|reply|answer|output) only (with|in|the)", REASON_CONCEAL, PAT_CV_ONLY, NULL},
 
     /* Chat-format role markers, which open a block up to their end marker. */
-    /*
-     * "[|]" is a literal bar: glibc reads "\\|" in an ERE as alternation. Folding has
-     * turned the underscores of the markers into spaces.
-     */
+    /* Folding has turned the underscores of these markers into spaces. */
     {"<[|]im start[|]>", REASON_MARKER, PAT_RAW, "<|im end|>"},
     {"<[|]start header id[|]>", REASON_MARKER, PAT_RAW, "<|eot id|>"},
     {"<[|](system|user|assistant)[|]>", REASON_MARKER, PAT_RAW, "<|end|>"},
