@@ -8,15 +8,7 @@
 
 #include "worker/evaluator.h"
 #include "worker/injection.h"
-
-/*
- * Defined by the built-in scorer in worker/scorer/.
- * NOTE: declared weak until the scorer's entry point is committed, so that the tree
- * links without it; a weak reference does not pull an archive member, so the
- * attribute must go when the scorer lands, or the builtin backend stays unavailable.
- */
-enum cv_err wk_scorer_evaluate(const struct wk_eval_input *in, struct wk_eval_result *out)
-    __attribute__((weak));
+#include "worker/scorer/scorer.h"
 
 struct wk_evaluator {
     const struct wk_evaluator_backend *backend;   /* static */
@@ -71,12 +63,6 @@ wk_evaluator_new(const struct cv_config *cfg, struct wk_evaluator **out, char *e
                        "cannot use evaluator \"%s\": this build does not include it; "
                        "set EVALUATOR=builtin or remove the LLM_* settings",
                        name);
-        free(evaluator);
-        return CV_EINVAL;
-    }
-    if (evaluator->backend == &wk_builtin_backend && wk_scorer_evaluate == NULL) {
-        (void)snprintf(errbuf, errbuf_len, "cannot use evaluator \"builtin\": the built-in "
-                                           "scorer is not part of this build");
         free(evaluator);
         return CV_EINVAL;
     }
