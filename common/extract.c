@@ -247,22 +247,31 @@ has_link(const char *s, size_t n)
     return memmem(s, n, "<http://", 8) != NULL || memmem(s, n, "<https://", 9) != NULL;
 }
 
-/* A pair of "**", "__" or backticks on one line: emphasis or a code span. */
+/*
+ * Counts the kinds of span on one line: a pair of "**" (strong emphasis), of "__" or
+ * of backticks (a code span), each with at least one character inside.
+ */
 static int
-has_span(const char *s, size_t n)
+count_spans(const char *s, size_t n)
 {
     static const char *const marks[] = { "**", "__", "`" };
     size_t                   k;
+    int                      kinds = 0;
 
     for (k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
         size_t      m = strlen(marks[k]);
-        const char *a = memmem(s, n, marks[k], m);
+        const char *open = memmem(s, n, marks[k], m);
+        size_t      rest;
 
-        if (a != NULL && a + m < s + n && memmem(a + m + 1, n - (size_t)(a - s) - m - 1, marks[k], m) != NULL) {
-            return 1;
+        if (open == NULL || open + m >= s + n) {
+            continue;
+        }
+        rest = n - (size_t)(open - s) - m - 1;
+        if (memmem(open + m + 1, rest, marks[k], m) != NULL) {
+            kinds++;
         }
     }
-    return 0;
+    return kinds;
 }
 
 static void
@@ -315,9 +324,7 @@ score_line(struct md_score *md, const char *line, size_t n)
     if (has_link(line, n)) {
         md->strong++;
     }
-    if (has_span(line, n)) {
-        md->weak++;
-    }
+    md->weak += count_spans(line, n);
     md->prev_blank = blank;
 }
 

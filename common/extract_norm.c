@@ -178,12 +178,12 @@ put_char(struct cv_extract_norm *norm, uint32_t cp, const unsigned char *bytes, 
         norm->after_cr = 1;
         put_newlines(norm, 1);
         return CV_OK;
-    case '\f':     /* page break */
     case '\v':
     case 0x85:     /* NEL */
     case 0x2028:   /* LINE SEPARATOR */
         put_newlines(norm, 1);
         return CV_OK;
+    case '\f':     /* page break */
     case 0x2029:   /* PARAGRAPH SEPARATOR */
         put_newlines(norm, 2);
         return CV_OK;

@@ -32,7 +32,7 @@ int cv_utf8_validate(const unsigned char *data, size_t len, size_t *bad_offset);
 
 /*
  * Normaliser state. What comes out is valid UTF-8 in which:
- *   - CR LF, CR, FF, VT, NEL and U+2028 end a line; U+2029 ends a paragraph;
+ *   - CR LF, CR, VT, NEL and U+2028 end a line; FF and U+2029 end a paragraph;
  *   - other C0 and C1 controls, DEL, U+FEFF and the noncharacters U+FFFE and U+FFFF
  *     are dropped, and every invalid byte becomes U+FFFD;
  *   - Unicode space separators (U+00A0, U+2000-U+200A, U+3000, ...) become a space;

@@ -13,21 +13,26 @@ cv_extract_text(const unsigned char *data, size_t len, struct cv_buf *out, char 
 {
     struct cv_extract_norm norm;
     const unsigned char   *nul;
+    size_t                 bom_len = 0;
     size_t                 bad = 0;
     enum cv_err            rc;
 
+    /* Offsets in reasons count from the start of the upload, BOM included. */
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-        data += 3;
-        len -= 3;
+        bom_len = 3;
+        data += bom_len;
+        len -= bom_len;
     }
     nul = len > 0 ? memchr(data, '\0', len) : NULL;
     if (nul != NULL) {
         return cv_extract_fail(CV_EMEDIA, errbuf, errbuf_len,
-                               "text contains a NUL byte at offset %zu", (size_t)(nul - data));
+                               "text contains a NUL byte at offset %zu",
+                               bom_len + (size_t)(nul - data));
     }
     if (!cv_utf8_validate(data, len, &bad)) {
         return cv_extract_fail(CV_EMEDIA, errbuf, errbuf_len,
-                               "text is not valid UTF-8 (invalid byte at offset %zu)", bad);
+                               "text is not valid UTF-8 (invalid byte at offset %zu)",
+                               bom_len + bad);
     }
 
     cv_extract_norm_init(&norm, out);
