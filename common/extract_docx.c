@@ -359,6 +359,7 @@ end_element(struct walk *walk, const xmlChar *ns, const char *name)
         pop_container(walk);
         return cv_extract_norm_newline(walk->norm);
     } else if (strcmp(name, "tr") == 0) {
+        /* NOTE: rows of a table nested in a cell end lines too, splitting the outer row. */
         return cv_extract_norm_newline(walk->norm);
     }
     return CV_OK;
