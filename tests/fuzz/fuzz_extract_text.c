@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for UTF-8 validation, the streaming normaliser and the text reader
  * (common/extract_norm.c, common/extract_text.c). Each input is normalised whole and
- * in two pieces cut at a point taken from its first byte; the target aborts when the
+ * in two pieces, cut at a point taken from its first byte. The target aborts when the
  * two outputs differ or when an output breaks the normalisation rules.
  */
 #include <stdint.h>
