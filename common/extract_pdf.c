@@ -118,10 +118,18 @@ end_child(int fd, enum cv_err rc, int page_count, const char *fmt, ...)
 static void
 isolate_child(int fd)
 {
-    int devnull;
+    sigset_t all;
+    int      devnull;
 
     (void)prctl(PR_SET_PDEATHSIG, SIGKILL); /* best effort: the parent also kills on time out */
-    signal(SIGPIPE, SIG_DFL);
+
+    /* The parent's handlers and mask must not keep a stop signal from ending the child. */
+    (void)signal(SIGPIPE, SIG_DFL); /* SIG_DFL for a valid signal number cannot fail */
+    (void)signal(SIGTERM, SIG_DFL);
+    (void)signal(SIGINT, SIG_DFL);
+    (void)signal(SIGHUP, SIG_DFL);
+    (void)sigfillset(&all);
+    (void)sigprocmask(SIG_UNBLOCK, &all, NULL); /* fails only for an invalid "how" */
 
     /* poppler and GLib write warnings to stderr; our stderr is one logfmt line per event. */
     devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);

@@ -3,6 +3,7 @@
  * and every limit and error code of the PDF, DOCX and text extractors, over the
  * fixtures in tests/data/extract (made by make-fixtures.py there) and samples/.
  */
+#include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -816,6 +818,10 @@ test_pdf_timeout_inside_page(void **state)
     assert_true(cv_clock_mono_ms() - start_ms < 10000);
     assert_string_equal(reason, "text extraction passed the limit of 300 ms");
     assert_null(result.text);
+
+    /* The killed child was reaped: no child process is left, not even a zombie. */
+    assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+    assert_int_equal(errno, ECHILD);
 }
 
 /* ---- samples ---- */
