@@ -210,9 +210,9 @@ extract(struct upload *up, size_t index)
     cv_metrics_count_extract_failure(up->req->srv->metrics, extract_failure_of(err));
     if (err == API_ERR_UNSUPPORTED_MEDIA_TYPE) {
         api_respond_error(up->req, err, field_names[index],
-                          "file in field \"%s\" is not a supported document (%s); send PDF, "
-                          "DOCX, plain text or Markdown",
-                          field_names[index], reason[0] != '\0' ? reason : "unknown type");
+                          "file in field \"%s\": %s (accepted: PDF, DOCX, plain text, Markdown)",
+                          field_names[index],
+                          reason[0] != '\0' ? reason : "unsupported document type");
     } else {
         api_respond_error(up->req, err, field_names[index], "file in field \"%s\": %s",
                           field_names[index],
