@@ -94,10 +94,12 @@ zip_names_entry(const unsigned char *data, size_t len, const char *name)
             return 0;
         }
         at = (size_t)(p - data);
-        if (at >= 46 && memcmp(p - 46, "PK\x01\x02", 4) == 0 && read_le16(p - 46 + 28) == name_len) {
+        if (at >= 46 && memcmp(p - 46, "PK\x01\x02", 4) == 0 &&
+            read_le16(p - 46 + 28) == name_len) {
             return 1;
         }
-        if (at >= 30 && memcmp(p - 30, "PK\x03\x04", 4) == 0 && read_le16(p - 30 + 26) == name_len) {
+        if (at >= 30 && memcmp(p - 30, "PK\x03\x04", 4) == 0 &&
+            read_le16(p - 30 + 26) == name_len) {
             return 1;
         }
         p++;

@@ -32,7 +32,7 @@ struct cv_extract_limits {
 
 struct cv_extract_result {
     enum cv_media media;
-    char         *text;        /* owned, NUL-terminated UTF-8; free with cv_extract_result_cleanup */
+    char         *text;        /* owned, NUL-terminated UTF-8; see cv_extract_result_cleanup */
     size_t        text_len;    /* bytes, excluding the NUL */
     int           page_count;  /* PDF pages, 0 for other types */
 };

@@ -178,7 +178,10 @@ is_skipped(const char *name)
     return 0;
 }
 
-/* Returns the innermost container, or NULL outside any; past the tracked depth, the deepest tracked. */
+/*
+ * Returns the innermost container, or NULL outside any. Past the tracked depth it
+ * returns the deepest tracked one.
+ */
 static struct container *
 innermost(struct walk *walk)
 {
@@ -371,7 +374,8 @@ end_element(struct walk *walk, const xmlChar *ns, const char *name)
  * is not well-formed or carries a DTD (with the reason in errbuf).
  */
 static enum cv_err
-walk_part(struct docx *docx, xmlTextReaderPtr reader, const char *part, struct cv_extract_norm *norm)
+walk_part(struct docx *docx, xmlTextReaderPtr reader, const char *part,
+          struct cv_extract_norm *norm)
 {
     struct walk walk;
     int         ret;
@@ -766,8 +770,8 @@ out:
         rc = cv_extract_fail(rc, errbuf, errbuf_len, "text extraction passed the limit of %ld ms",
                              limits->timeout_ms);
     } else if (rc == CV_ETOOLARGE && errbuf != NULL && errbuf_len > 0 && errbuf[0] == '\0') {
-        rc = cv_extract_fail(rc, errbuf, errbuf_len, "DOCX text is longer than the limit of %zu bytes",
-                             out->max_len);
+        rc = cv_extract_fail(rc, errbuf, errbuf_len,
+                             "DOCX text is longer than the limit of %zu bytes", out->max_len);
     } else if (rc == CV_ENOTFOUND) {
         rc = cv_extract_fail(CV_EINTERNAL, errbuf, errbuf_len, "DOCX part vanished while reading");
     }

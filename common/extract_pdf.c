@@ -170,7 +170,8 @@ run_child(const unsigned char *data, size_t len, const struct cv_extract_limits 
     bytes = g_bytes_new_static(data, len);
     doc = poppler_document_new_from_bytes(bytes, NULL, &error);
     if (doc == NULL) {
-        if (error != NULL && error->domain == POPPLER_ERROR && error->code == POPPLER_ERROR_ENCRYPTED) {
+        if (error != NULL && error->domain == POPPLER_ERROR &&
+            error->code == POPPLER_ERROR_ENCRYPTED) {
             end_child(fd, CV_EUNREADABLE, 0, "PDF is encrypted and needs a password to open");
         }
         end_child(fd, CV_EUNREADABLE, 0, "PDF is damaged beyond repair");
@@ -367,7 +368,8 @@ cv_extract_pdf(const unsigned char *data, size_t len, const struct cv_extract_li
     if (pipe2(fds, O_CLOEXEC) != 0) {
         saved_errno = errno;
         return cv_extract_fail(CV_EUNAVAIL, errbuf, errbuf_len,
-                               "could not create a pipe for the PDF reader: %s", strerror(saved_errno));
+                               "could not create a pipe for the PDF reader: %s",
+                               strerror(saved_errno));
     }
     pid = fork();
     if (pid < 0) {

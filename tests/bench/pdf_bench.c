@@ -103,7 +103,8 @@ child_poppler(const unsigned char *data, size_t len, FILE *out, int *pages, doub
     bytes = g_bytes_new_static(data, len);
     doc = poppler_document_new_from_bytes(bytes, NULL, &error);
     if (doc == NULL) {
-        *status = error != NULL && error->code == POPPLER_ERROR_ENCRYPTED ? "encrypted" : "open-failed";
+        *status = error != NULL && error->code == POPPLER_ERROR_ENCRYPTED ? "encrypted"
+                                                                          : "open-failed";
         return 3;
     }
     *pages = poppler_document_get_n_pages(doc);
@@ -319,7 +320,11 @@ run_child(char *const argv[], struct run *run)
         _exit(127);
     }
     close(fds[1]);
-    while (used < sizeof(line) - 1 && (n = read(fds[0], line + used, sizeof(line) - 1 - used)) > 0) {
+    while (used < sizeof(line) - 1) {
+        n = read(fds[0], line + used, sizeof(line) - 1 - used);
+        if (n <= 0) {
+            break;
+        }
         used += (size_t)n;
     }
     line[used] = '\0';
@@ -449,7 +454,8 @@ base_name(const char *path)
 static void
 usage(void)
 {
-    fprintf(stderr, "usage: pdf_bench [-n RUNS] [-s STRESS.pdf]... [-a ABORT_MS ABORT.pdf] FILE.pdf...\n");
+    fprintf(stderr, "usage: pdf_bench [-n RUNS] [-s STRESS.pdf]... [-a ABORT_MS ABORT.pdf] "
+                    "FILE.pdf...\n");
 }
 
 /* Runs every engine runs times on file; fills best[] (median wall time) and agree[]. */
@@ -514,9 +520,11 @@ print_row(const char *file, const struct run best[], const double agree[])
     printf("%-44.44s %5d | %8.1f | %8.1f %5.2f %7.1f | %8.1f %5.2f %7.1f | %4ld %4ld %4ld | "
            "%5.3f %5.3f | %s/%s\n",
            base_name(file), best[ENGINE_POPPLER].page_count, best[ENGINE_PDFTOTEXT].wall_ms,
-           best[ENGINE_POPPLER].wall_ms, best[ENGINE_POPPLER].wall_ms / best[ENGINE_PDFTOTEXT].wall_ms,
+           best[ENGINE_POPPLER].wall_ms,
+           best[ENGINE_POPPLER].wall_ms / best[ENGINE_PDFTOTEXT].wall_ms,
            best[ENGINE_POPPLER].max_page_ms, best[ENGINE_MUPDF].wall_ms,
-           best[ENGINE_MUPDF].wall_ms / best[ENGINE_PDFTOTEXT].wall_ms, best[ENGINE_MUPDF].max_page_ms,
+           best[ENGINE_MUPDF].wall_ms / best[ENGINE_PDFTOTEXT].wall_ms,
+           best[ENGINE_MUPDF].max_page_ms,
            best[ENGINE_PDFTOTEXT].max_rss_kib / 1024, best[ENGINE_POPPLER].max_rss_kib / 1024,
            best[ENGINE_MUPDF].max_rss_kib / 1024, agree[ENGINE_POPPLER], agree[ENGINE_MUPDF],
            best[ENGINE_POPPLER].status, best[ENGINE_MUPDF].status);
@@ -649,8 +657,8 @@ main(int argc, char **argv)
 
         snprintf(ms, sizeof(ms), "%ld", abort_ms);
         if (run_child(abort_argv, &run) == 0) {
-            printf("\nmupdf fz_cookie abort after %ld ms on %s: process wall %.1f ms, peak RSS %ld MiB, "
-                   "status %s\n", abort_ms, base_name(abort_file), run.wall_ms,
+            printf("\nmupdf fz_cookie abort after %ld ms on %s: process wall %.1f ms, "
+                   "peak RSS %ld MiB, status %s\n", abort_ms, base_name(abort_file), run.wall_ms,
                    run.max_rss_kib / 1024, run.status);
         }
         run.max_rss_kib = 0;

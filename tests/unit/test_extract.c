@@ -98,8 +98,10 @@ static const struct detect_case detect_cases[] = {
     { "pdf header", BYTES("%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj"), CV_MEDIA_PDF },
     { "pdf header after junk", BYTES("Subject: cv\r\n\r\n%PDF-1.4\n"), CV_MEDIA_PDF },
     { "pdf marker without version", BYTES("%PDF-x is how a PDF starts\n"), CV_MEDIA_TEXT },
-    { "pdf body without header", BYTES("1 0 obj\n<< /Type /Catalog >>\nendobj\n"), CV_MEDIA_UNKNOWN },
-    { "pdf body with binary comment", BYTES("%\xE2\xE3\xCF\xD3\n1 0 obj\n<<>>\nendobj\n"), CV_MEDIA_UNKNOWN },
+    { "pdf body without header", BYTES("1 0 obj\n<< /Type /Catalog >>\nendobj\n"),
+      CV_MEDIA_UNKNOWN },
+    { "pdf body with binary comment", BYTES("%\xE2\xE3\xCF\xD3\n1 0 obj\n<<>>\nendobj\n"),
+      CV_MEDIA_UNKNOWN },
     { "ole compound file", BYTES("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0"), CV_MEDIA_UNKNOWN },
     { "png image", BYTES("\x89PNG\r\n\x1A\n\0\0\0\rIHDR"), CV_MEDIA_UNKNOWN },
     { "jpeg image", BYTES("\xFF\xD8\xFF\xE0\0\x10JFIF"), CV_MEDIA_UNKNOWN },
@@ -114,7 +116,8 @@ static const struct detect_case detect_cases[] = {
     { "plain text", BYTES("Dana Reyes\nBackend engineer\n"), CV_MEDIA_TEXT },
     { "text with bom", BYTES("\xEF\xBB\xBF" "Dana Reyes\n"), CV_MEDIA_TEXT },
     { "text with one escape", BYTES("colour \x1B[0m reset\n"), CV_MEDIA_TEXT },
-    { "many control characters", BYTES("\x01\x02\x03\x04\x05\x06\x07\x08\x0E\x0F ab"), CV_MEDIA_UNKNOWN },
+    { "many control characters", BYTES("\x01\x02\x03\x04\x05\x06\x07\x08\x0E\x0F ab"),
+      CV_MEDIA_UNKNOWN },
     { "nul byte", BYTES("text\0more"), CV_MEDIA_UNKNOWN },
     { "overlong slash", BYTES("a\xC0\xAF"), CV_MEDIA_UNKNOWN },
     { "surrogate", BYTES("a\xED\xA0\x80"), CV_MEDIA_UNKNOWN },
@@ -664,7 +667,10 @@ test_docx_errors(void **state)
     }
 }
 
-/* The DOCX reader rejects a zip without word/document.xml precisely, though cv_extract() never passes it one. */
+/*
+ * The DOCX reader rejects a zip without word/document.xml precisely, though cv_extract()
+ * never passes it one.
+ */
 static void
 test_docx_missing_main_part(void **state)
 {

@@ -1,6 +1,6 @@
 /*
  * Runs cv_extract() over every file of the shared corpus of real documents (folder from
- * CORPUS_DIR, else ../shared/corpus beside the checkout) and checks each file's outcome
+ * CORPUS_DIR, else the shared corpus folder beside the checkout) and checks each file's outcome
  * against the table below, a time bound, and the normalisation rules on every text.
  * Without the corpus it prints a SKIP line and passes, unless REQUIRE_CORPUS=1.
  */
@@ -39,7 +39,7 @@ struct expectation {
     const char   *path;       /* inside the corpus folder */
     enum cv_media media;      /* from cv_extract_detect() */
     enum cv_err   rc;
-    enum cv_err   alt_rc;     /* also accepted; CV_OK when rc is the only answer */
+    enum cv_err   alt_rc;     /* also accepted; equal to rc when only rc is right */
 };
 
 #define OK(path, media) { path, media, CV_OK, CV_OK }
@@ -126,12 +126,14 @@ static const struct expectation expectations[] = {
     /* Headerless PDFs are rejected on purpose; see cv_extract_detect(). */
     { "tricky/pdfjs_bug1606566_no_header.pdf", CV_MEDIA_UNKNOWN, CV_EMEDIA, CV_EMEDIA },
     { "tricky/pdfjs_freeculture_352pages.pdf", CV_MEDIA_PDF, CV_ETOOLARGE, CV_ETOOLARGE },
-    { "tricky/pdfjs_issue6010_1_encrypted_pw_abc.pdf", CV_MEDIA_PDF, CV_EUNREADABLE, CV_EUNREADABLE },
+    { "tricky/pdfjs_issue6010_1_encrypted_pw_abc.pdf", CV_MEDIA_PDF, CV_EUNREADABLE,
+      CV_EUNREADABLE },
     { "tricky/pdfjs_issue7200_image_only.pdf", CV_MEDIA_PDF, CV_EUNREADABLE, CV_EUNREADABLE },
     OK("tricky/pdfjs_issue918_type3_fonts.pdf", CV_MEDIA_PDF),
     OK("tricky/pdfjs_issue9972-1_aes_owner_only.pdf", CV_MEDIA_PDF),
     /* The page tree claims 213,804,087 pages; poppler finds none it can load. */
-    { "tricky/pdfjs_poppler-85140-0_bogus_pagecount.pdf", CV_MEDIA_PDF, CV_EUNREADABLE, CV_EUNREADABLE },
+    { "tricky/pdfjs_poppler-85140-0_bogus_pagecount.pdf", CV_MEDIA_PDF, CV_EUNREADABLE,
+      CV_EUNREADABLE },
     OK("tricky/pdfjs_rotation.pdf", CV_MEDIA_PDF),
     /* Needs the Adobe-Japan1 tables of the poppler-data package; without them, no text. */
     { "tricky/pdfjs_vertical_japanese_cid.pdf", CV_MEDIA_PDF, CV_OK, CV_EUNREADABLE },
