@@ -51,7 +51,12 @@ has_prefix(const unsigned char *data, size_t len, const char *magic, size_t magi
     return len >= magic_len && memcmp(data, magic, magic_len) == 0;
 }
 
-/* Returns 1 when "%PDF-<digit>.<digit>" starts within the first 1024 bytes. */
+/*
+ * Returns 1 when "%PDF-<digit>.<digit>" starts within the first 1024 bytes. A header
+ * after other bytes counts only when the data is not valid UTF-8 text as a whole: a
+ * real PDF nearly always has binary streams, while a text that quotes "%PDF-1.7" in its
+ * first lines must stay text.
+ */
 static int
 has_pdf_header(const unsigned char *data, size_t len)
 {
@@ -67,7 +72,8 @@ has_pdf_header(const unsigned char *data, size_t len)
         }
         rest = len - (size_t)(p - data);
         if (rest >= 8 && p[5] >= '0' && p[5] <= '9' && p[6] == '.' && p[7] >= '0' && p[7] <= '9') {
-            return 1;
+            return p == data || memchr(data, '\0', len) != NULL ||
+                   !cv_utf8_validate(data, len, NULL);
         }
         p++;
     }

@@ -39,8 +39,9 @@ struct cv_extract_result {
 
 /*
  * Detects the media type of data from its content alone, in this order:
- *   PDF       "%PDF-<digit>.<digit>" within the first 1024 bytes, where PDF readers
- *             look for it; data without that header is never a PDF here
+ *   PDF       "%PDF-<digit>.<digit>" at the start, or later within the first 1024
+ *             bytes of data that is not valid UTF-8 text; data without that header
+ *             is never a PDF here
  *   DOCX      a zip archive holding both "[Content_Types].xml" and "word/document.xml";
  *             a damaged archive counts when its local headers name both
  *   MARKDOWN  valid UTF-8 text that passes the Markdown test below

@@ -96,7 +96,10 @@ struct detect_case {
 
 static const struct detect_case detect_cases[] = {
     { "pdf header", BYTES("%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj"), CV_MEDIA_PDF },
-    { "pdf header after junk", BYTES("Subject: cv\r\n\r\n%PDF-1.4\n"), CV_MEDIA_PDF },
+    { "pdf header after junk", BYTES("Subject: cv\r\n\r\n%PDF-1.4\n%\xE2\xE3\xCF\xD3\n"),
+      CV_MEDIA_PDF },
+    { "text quoting a pdf header", BYTES("Notes\nA PDF starts with %PDF-1.7 and a comment.\n"),
+      CV_MEDIA_TEXT },
     { "pdf marker without version", BYTES("%PDF-x is how a PDF starts\n"), CV_MEDIA_TEXT },
     { "pdf body without header", BYTES("1 0 obj\n<< /Type /Catalog >>\nendobj\n"),
       CV_MEDIA_UNKNOWN },
