@@ -31,9 +31,9 @@
 #include "common/extract_norm.h"
 
 /*
- * Address-space limit of the child. poppler needs under 70 MiB for every corpus PDF in
- * docs/pdf-extraction.md. A document that needs more than this limit fails instead of
- * pushing the host into swap.
+ * Address space the child may add to what it inherits. poppler needs under 70 MiB for
+ * every corpus PDF in docs/pdf-extraction.md. A document that needs more than this
+ * fails instead of pushing the host into swap.
  */
 #define PDF_CHILD_MAX_MEMORY_BYTES (1024L * 1024 * 1024)
 
@@ -114,6 +114,35 @@ end_child(int fd, enum cv_err rc, int page_count, const char *fmt, ...)
     _exit(0);
 }
 
+/*
+ * Limits the child's address space to what it inherited plus PDF_CHILD_MAX_MEMORY_BYTES.
+ * The inherited part can be large and untouched: glibc reserves 64 MiB per thread arena
+ * and each thread stack is reserved whole, so a fixed limit would fail in a threaded
+ * parent. On any failure the child runs without the cap.
+ */
+static void
+cap_memory(void)
+{
+    struct rlimit lim;
+    unsigned long pages = 0;
+    long          page_size = sysconf(_SC_PAGESIZE);
+    FILE         *fp;
+
+    fp = fopen("/proc/self/statm", "r");
+    if (fp == NULL) {
+        return;
+    }
+    if (fscanf(fp, "%lu", &pages) != 1 || page_size <= 0) {
+        fclose(fp);
+        return;
+    }
+    fclose(fp);
+
+    lim.rlim_cur = (rlim_t)pages * (rlim_t)page_size + PDF_CHILD_MAX_MEMORY_BYTES;
+    lim.rlim_max = lim.rlim_cur;
+    (void)setrlimit(RLIMIT_AS, &lim); /* on failure the child runs without the cap */
+}
+
 /* Leaves the child with stdin and stdout as they were, stderr on /dev/null, and fd 3 = out. */
 static void
 isolate_child(int fd)
@@ -145,12 +174,8 @@ isolate_child(int fd)
     (void)close_range(4, ~0U, 0); /* with these arguments it fails only on kernels before 5.9 */
 
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-    {
-        /* Sanitizers reserve terabytes of shadow memory, so the cap is off under them. */
-        struct rlimit lim = { PDF_CHILD_MAX_MEMORY_BYTES, PDF_CHILD_MAX_MEMORY_BYTES };
-
-        (void)setrlimit(RLIMIT_AS, &lim); /* on failure the child just runs without the cap */
-    }
+    /* Sanitizers reserve terabytes of shadow memory, so the cap is off under them. */
+    cap_memory();
 #endif
 }
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -807,6 +808,29 @@ test_pdf_text_limit(void **state)
 }
 
 /*
+ * The child's memory cap counts from what the process already has mapped: a worker
+ * with many threads reserves gigabytes of address space it never touches.
+ */
+static void
+test_pdf_large_parent_address_space(void **state)
+{
+    struct cv_extract_result result;
+    char                     reason[256];
+    size_t                   reserve_len = (size_t)3 * 1024 * 1024 * 1024;
+    void                    *reserve;
+
+    (void)state;
+    reserve = mmap(NULL, reserve_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    assert_true(reserve != MAP_FAILED);
+    assert_int_equal(extract_fixture("text.pdf", &default_limits, &result, reason, sizeof(reason)),
+                     CV_OK);
+    assert_int_equal(result.page_count, 2);
+    cv_extract_result_cleanup(&result);
+    assert_int_equal(munmap(reserve, reserve_len), 0);
+}
+
+/*
  * heavy_page.pdf keeps poppler inside its one page for a minute or more. The child is
  * killed at the deadline, so the call returns soon after it. The 10 s bound below only
  * catches a deadline that is not enforced at all.
@@ -927,6 +951,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_pdf_errors),
         cmocka_unit_test(test_pdf_page_limit),
         cmocka_unit_test(test_pdf_text_limit),
+        cmocka_unit_test(test_pdf_large_parent_address_space),
         cmocka_unit_test(test_pdf_timeout_inside_page),
         cmocka_unit_test(test_samples_extract),
     };
