@@ -143,7 +143,7 @@ cap_memory(void)
     (void)setrlimit(RLIMIT_AS, &lim); /* on failure the child runs without the cap */
 }
 
-/* Leaves the child with stdin and stdout as they were, stderr on /dev/null, and fd 3 = out. */
+/* Leaves the child with stdin, stdout and stderr on /dev/null and fd 3 = out. */
 static void
 isolate_child(int fd)
 {
@@ -160,17 +160,24 @@ isolate_child(int fd)
     (void)sigfillset(&all);
     (void)sigprocmask(SIG_UNBLOCK, &all, NULL); /* fails only for an invalid "how" */
 
-    /* poppler and GLib write warnings to stderr; our stderr is one logfmt line per event. */
-    devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (devnull >= 0) {
-        (void)dup2(devnull, STDERR_FILENO);
-    }
     g_log_set_default_handler(drop_glib_message, NULL);
 
-    /* The child needs none of the parent's sockets or files. */
+    /* The pipe moves to fd 3 first, in case the parent had closed stdio and it is below. */
     if (fd != 3 && dup2(fd, 3) != 3) {
         _exit(1);
     }
+    /*
+     * poppler and GLib write warnings to stderr, and ours is one logfmt line per event.
+     * stdin may be the FastCGI listening socket, which the child must not keep open.
+     */
+    devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull >= 0) {
+        (void)dup2(devnull, STDIN_FILENO); /* on failure the fd just stays as inherited */
+        (void)dup2(devnull, STDOUT_FILENO);
+        (void)dup2(devnull, STDERR_FILENO);
+    }
+
+    /* The child needs none of the parent's other sockets or files. */
     (void)close_range(4, ~0U, 0); /* with these arguments it fails only on kernels before 5.9 */
 
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
