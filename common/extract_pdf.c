@@ -128,6 +128,10 @@ cap_memory(void)
     long          page_size = sysconf(_SC_PAGESIZE);
     FILE         *fp;
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    /* Sanitizers reserve terabytes of shadow memory as needed, so the cap is off. */
+    return;
+#endif
     fp = fopen("/proc/self/statm", "r");
     if (fp == NULL) {
         return;
@@ -180,10 +184,7 @@ isolate_child(int fd)
     /* The child needs none of the parent's other sockets or files. */
     (void)close_range(4, ~0U, 0); /* with these arguments it fails only on kernels before 5.9 */
 
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-    /* Sanitizers reserve terabytes of shadow memory, so the cap is off under them. */
     cap_memory();
-#endif
 }
 
 static void
