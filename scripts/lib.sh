@@ -52,12 +52,22 @@ port_for() {
     printf '%s\n' "$value"
 }
 
+# True when process $1 exists and has not exited. kill -0 also succeeds on an exited
+# child that its parent has not reaped yet (a zombie), so the state comes from /proc.
+proc_running() {
+    local pid=$1 stat
+    kill -0 "$pid" 2>/dev/null || return 1
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 0
+    stat=${stat##*) }
+    [ "${stat%% *}" != Z ]
+}
+
 # True when the pid in file $1 names a live process.
 pid_alive() {
     local pid
     [ -f "$1" ] || return 1
-    pid=$(cat "$1" 2>/dev/null) || return 1
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+    pid=$(head -n 1 "$1" 2>/dev/null) || return 1
+    [ -n "$pid" ] && proc_running "$pid"
 }
 
 # Sends TERM to the process in pid file $1, waits up to $2 seconds (default 30),
@@ -68,10 +78,10 @@ stop_pidfile() {
         pid=$(cat "$file")
         kill -TERM "$pid" 2>/dev/null || true
         for ((i = 0; i < wait_s * 10; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
+            proc_running "$pid" || break
             sleep 0.1
         done
-        if kill -0 "$pid" 2>/dev/null; then
+        if proc_running "$pid"; then
             say "process $pid did not stop within ${wait_s}s; sending KILL"
             kill -KILL "$pid" 2>/dev/null || true
         fi
@@ -86,5 +96,137 @@ as_pg_owner() {
         runuser -u postgres -- "$@"
     else
         "$@"
+    fi
+}
+
+# Prints the last lines of log file $1, indented, on stderr, for failure messages.
+log_tail() {
+    [ -s "$1" ] || return 0
+    say "last lines of $1:"
+    tail -n "${2:-15}" "$1" | sed 's/^/    /' >&2
+}
+
+# Starts "$@" in a session of its own, stdin from /dev/null and output appended to log
+# file $2, and records its pid in file $1. The process outlives the calling shell.
+spawn_daemon() {
+    local pidfile=$1 log=$2
+    shift 2
+    mkdir -p "$(dirname "$pidfile")" "$(dirname "$log")"
+    setsid "$@" >> "$log" 2>&1 < /dev/null &
+    echo $! > "$pidfile"
+}
+
+# Prints the HTTP status of GET $1, or 000 when no response came within $2 seconds.
+http_status() {
+    curl -s -o /dev/null -w '%{http_code}' --max-time "${2:-2}" "$1" 2>/dev/null || true
+}
+
+# Waits up to $3 seconds until GET $1 returns status $2 ("any" accepts every status).
+# Returns 1 on timeout, or as soon as the process in pid file $4 (optional) has exited.
+wait_http() {
+    local url=$1 want=$2 wait_s=$3 pidfile=${4:-} status i
+    for ((i = 0; i < wait_s * 5; i++)); do
+        status=$(http_status "$url" 1)
+        if [ "$status" = "$want" ] || { [ "$want" = any ] && [ "$status" != 000 ]; }; then
+            return 0
+        fi
+        if [ -n "$pidfile" ] && ! pid_alive "$pidfile"; then
+            return 1
+        fi
+        sleep 0.2
+    done
+    return 1
+}
+
+# True when the program built from source file $1 (relative to ROOT) is still the stub
+# every program started as, whose main() only returns 2. Scripts skip stubs, so that
+# the finished parts of the service run and are tested while others are being written.
+is_stub() {
+    grep -q 'Placeholder until the .* is written' "$ROOT/$1" 2>/dev/null
+}
+
+# The account nginx and lighttpd workers run as when started by root.
+WEB_USER=${WEB_USER:-www-data}
+
+# True when the web servers' workers can open paths below folder $1.
+web_user_reaches() {
+    [ "$(id -u)" != 0 ] || runuser -u "$WEB_USER" -- test -x "$1" 2>/dev/null
+}
+
+# Prints the folder shared with the web servers: the responders' socket, the web
+# servers' temp folders, the error bodies and the static files. It is $VAR_DIR/web when
+# the workers can reach it and a socket path there fits the 107-byte limit of Unix
+# sockets. Otherwise it is a folder under /tmp named after VAR_DIR. The state file
+# records the choice.
+web_dir() {
+    local dir
+    dir=$(state_get WEB_DIR)
+    if [ -z "$dir" ]; then
+        dir=$VAR_DIR/web
+        mkdir -p "$VAR_DIR"
+        if [ ${#dir} -gt 80 ] || ! web_user_reaches "$VAR_DIR"; then
+            dir=/tmp/cv-web-$(printf '%s' "$VAR_DIR" | sha256sum | cut -c1-12)
+        fi
+        state_set WEB_DIR "$dir"
+    fi
+    if [ ! -d "$dir" ]; then
+        mkdir -p -m 755 "$dir"
+    fi
+    # A folder under /tmp could have been made by another user to catch our files.
+    [ -O "$dir" ] && [ ! -L "$dir" ] || die "$dir is not owned by $(id -un); remove it or set VAR_DIR"
+    printf '%s\n' "$dir"
+}
+
+# Copies template $1 to $2, replacing each @NAME@ by the value of the shell variable
+# NAME for every NAME given after them. Fails when a placeholder is left over.
+render() {
+    local template=$1 out=$2 name text left
+    shift 2
+    text=$(< "$template")
+    for name in "$@"; do
+        # Quoted, so that an & in the value stays literal under bash 5.2's
+        # patsub_replacement.
+        text=${text//"@$name@"/"${!name}"}
+    done
+    left=$(printf '%s\n' "$text" | grep -o '@[A-Z_]*@' | sort -u | tr '\n' ' ') || true
+    [ -z "$left" ] || die "$template: no value for $left"
+    printf '%s\n' "$text" > "$out.tmp"
+    mv "$out.tmp" "$out"
+}
+
+# Sets the values the web servers and the responders share and records them for the
+# other scripts and the tests. Each comes from the environment, else from the state
+# file, else from its default, so a restart keeps the values of the last start:
+#   HTTP_ADDR, HTTP_PORT   public listen address and port (127.0.0.1, 8080)
+#   UPLOAD_MAX_BYTES       largest file per multipart field (10485760); the body limit
+#                          of the web servers follows from it
+#   API_SOCKET             the responders' Unix socket, in web_dir
+load_web_settings() {
+    WEB_DIR=$(web_dir)
+    API_SOCKET=$WEB_DIR/api.sock
+    HTTP_ADDR=${HTTP_ADDR:-$(state_get HTTP_ADDR 127.0.0.1)}
+    HTTP_PORT=${HTTP_PORT:-$(state_get HTTP_PORT 8080)}
+    UPLOAD_MAX_BYTES=${UPLOAD_MAX_BYTES:-$(state_get UPLOAD_MAX_BYTES 10485760)}
+    case $HTTP_PORT$UPLOAD_MAX_BYTES in
+        *[!0-9]*) die "HTTP_PORT and UPLOAD_MAX_BYTES must be whole numbers" ;;
+    esac
+    CLIENT_MAX_BODY_SIZE=$((2 * UPLOAD_MAX_BYTES + 1048576))
+    state_set API_SOCKET "$API_SOCKET"
+    state_set HTTP_ADDR "$HTTP_ADDR"
+    state_set HTTP_PORT "$HTTP_PORT"
+    state_set UPLOAD_MAX_BYTES "$UPLOAD_MAX_BYTES"
+}
+
+# Publishes the repository's openapi.yaml in $WEB_DIR/static for the web servers. When
+# their workers can reach the checkout it is a link, so edits are served at once.
+# Otherwise (a checkout under /root, say) it is a copy taken now.
+publish_static() {
+    local target=$WEB_DIR/static/openapi.yaml
+    mkdir -p "$WEB_DIR/static"
+    rm -f "$target"
+    if web_user_reaches "$ROOT"; then
+        ln -s "$ROOT/openapi.yaml" "$target"
+    elif [ -f "$ROOT/openapi.yaml" ]; then
+        install -m 644 "$ROOT/openapi.yaml" "$target"
     fi
 }

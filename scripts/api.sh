@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The cv-api responders of this checkout, spawned by spawn-fcgi on one Unix socket.
+#   api.sh start        spawn-fcgi -F $API_RESPONDERS (default 4) on $API_SOCKET
+#   api.sh stop         TERM every responder, KILL those still running after 15 s
+#   api.sh status       prints how many responders run; exit 0 when all do
+#   api.sh foreground   one responder on the same socket, in the foreground: spawn-fcgi
+#                       -n binds the socket and execs cv-api in its own process, so the
+#                       caller gets cv-api's exit status (the leak check needs it)
+# The responders read the service configuration through CV_CONFIG_FILE (stack.sh
+# exports it) and append their stderr, one logfmt line per event, to
+# $VAR_DIR/log/cv-api.log. When root starts them, the socket belongs to the web
+# servers' group (WEB_USER's) with mode 0660, so nginx and lighttpd workers can connect;
+# otherwise it is 0600 and the web servers run as the same user.
+source "$(dirname "$0")/lib.sh"
+
+SPAWN_FCGI=${SPAWN_FCGI:-/usr/bin/spawn-fcgi}
+PIDFILE=$VAR_DIR/run/api.pids
+LOG=$VAR_DIR/log/cv-api.log
+
+# Prints the pids of the pid file that still name a running cv-api.
+running_pids() {
+    local pid
+    [ -f "$PIDFILE" ] || return 0
+    while read -r pid || [ -n "$pid" ]; do
+        [ -n "$pid" ] && proc_running "$pid" || continue
+        # A pid file left over from before a reboot may name an unrelated process.
+        # A rebuilt binary shows as "PATH (deleted)" for the processes that still run it.
+        case $(readlink "/proc/$pid/exe" 2>/dev/null) in
+            */cv-api | */cv-api" (deleted)") printf '%s\n' "$pid" ;;
+        esac
+    done < "$PIDFILE"
+}
+
+# Sets SOCKET_OPTS, spawn-fcgi's options for the socket's mode and group.
+socket_options() {
+    if [ "$(id -u)" = 0 ]; then
+        SOCKET_OPTS=(-M 0660 -G "$(id -gn "$WEB_USER")")
+    else
+        SOCKET_OPTS=(-M 0600)
+    fi
+}
+
+api_start() {
+    local count=${API_RESPONDERS:-4} bin=$BUILD/cv-api i
+    local -a pids
+
+    [ -x "$SPAWN_FCGI" ] || die "spawn-fcgi not found at $SPAWN_FCGI (run scripts/deps.sh runtime)"
+    [ -x "$bin" ] || die "$bin is missing; run make first"
+    case $count in ''|*[!0-9]*|0) die "API_RESPONDERS must be a whole number above 0" ;; esac
+    load_web_settings
+    mkdir -p "$VAR_DIR/run" "$VAR_DIR/log"
+
+    mapfile -t pids < <(running_pids)
+    if [ ${#pids[@]} -gt 0 ]; then
+        say "responders already running (${#pids[@]}) on $API_SOCKET"
+        return 0
+    fi
+    socket_options
+
+    # spawn-fcgi points the children's stderr at /dev/null. The sh in between reopens it
+    # on the log and then execs cv-api, so each pid in the pid file is a responder.
+    CV_API_LOG=$LOG "$SPAWN_FCGI" -F "$count" -s "$API_SOCKET" "${SOCKET_OPTS[@]}" -P "$PIDFILE" \
+        -- /bin/sh -c 'exec "$0" "$@" 2>> "$CV_API_LOG"' "$bin" \
+        >> "$VAR_DIR/log/spawn-fcgi.log" 2>&1 \
+        || { log_tail "$VAR_DIR/log/spawn-fcgi.log"; die "spawn-fcgi could not start the responders"; }
+
+    # A responder with a bad configuration exits at once: catch that here.
+    for ((i = 0; i < 5; i++)); do
+        sleep 0.1
+        mapfile -t pids < <(running_pids)
+        if [ ${#pids[@]} -lt "$count" ]; then
+            log_tail "$LOG"
+            api_stop
+            die "only ${#pids[@]} of $count responders kept running; see $LOG"
+        fi
+    done
+    state_set API_RESPONDERS "$count"
+    say "$count responders listening on $API_SOCKET"
+}
+
+api_foreground() {
+    [ -x "$BUILD/cv-api" ] || die "$BUILD/cv-api is missing; run make first"
+    [ -z "$(running_pids)" ] || die "responders are running on the socket; run api.sh stop first"
+    load_web_settings
+    socket_options
+    exec "$SPAWN_FCGI" -n -s "$API_SOCKET" "${SOCKET_OPTS[@]}" -- "$BUILD/cv-api"
+}
+
+api_stop() {
+    local -a pids
+    local pid i
+
+    mapfile -t pids < <(running_pids)
+    if [ ${#pids[@]} -gt 0 ]; then
+        kill -TERM "${pids[@]}" 2>/dev/null || true
+        for ((i = 0; i < 150; i++)); do
+            mapfile -t pids < <(running_pids)
+            [ ${#pids[@]} -gt 0 ] || break
+            sleep 0.1
+        done
+        for pid in "${pids[@]}"; do
+            say "responder $pid did not stop within 15 s; sending KILL"
+            kill -KILL "$pid" 2>/dev/null || true
+        done
+    fi
+    rm -f "$PIDFILE" "$(state_get API_SOCKET)"
+}
+
+api_status() {
+    local -a pids
+    mapfile -t pids < <(running_pids)
+    printf '%s of %s\n' "${#pids[@]}" "$(state_get API_RESPONDERS 0)"
+    [ ${#pids[@]} -gt 0 ] && [ ${#pids[@]} -ge "$(state_get API_RESPONDERS 0)" ]
+}
+
+case ${1:-} in
+    start) api_start ;;
+    stop) api_stop ;;
+    status) api_status ;;
+    foreground) api_foreground ;;
+    *) die "usage: api.sh start|stop|status|foreground" ;;
+esac

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# nginx of this checkout, in front of the responders' socket (see nginx/nginx.conf.in).
+#   nginx.sh start    render nginx/*.in into $VAR_DIR/nginx, check the result with
+#                     nginx -t, then start nginx, or reload it when it runs already
+#   nginx.sh stop     TERM, then KILL after 30 s
+#   nginx.sh status   exit 0 when running
+#   nginx.sh render   only render and check the configuration (the container image
+#                     runs nginx itself, in the foreground)
+# Settings, from the environment:
+#   HTTP_ADDR, HTTP_PORT, UPLOAD_MAX_BYTES    see load_web_settings in lib.sh
+#   RATE_LIMIT, RATE_LIMIT_BURST              per client address on HTTP_PORT, in
+#                                             nginx's syntax (10r/s, 20)
+#   NGINX_STRICT_PORT                         when set, a second server on this port with
+#   STRICT_RATE_LIMIT, STRICT_RATE_LIMIT_BURST  its own tight limit (1r/m, 2), for tests
+#   API_TIMEOUT_S                             seconds nginx waits for a responder (60)
+#   API_UPSTREAM                              the responders (unix:$API_SOCKET)
+source "$(dirname "$0")/lib.sh"
+
+NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
+NGINX_DIR=$VAR_DIR/nginx
+PIDFILE=$NGINX_DIR/nginx.pid
+LOG_DIR=$VAR_DIR/log
+
+render_config() {
+    local file name
+
+    load_web_settings
+    RATE_LIMIT=${RATE_LIMIT:-10r/s}
+    RATE_LIMIT_BURST=${RATE_LIMIT_BURST:-20}
+    API_TIMEOUT_S=${API_TIMEOUT_S:-60}
+    USER_DIRECTIVE=
+    if [ "$(id -u)" = 0 ]; then
+        USER_DIRECTIVE="user $WEB_USER;"
+    fi
+    mkdir -p "$NGINX_DIR/servers" "$LOG_DIR" "$WEB_DIR/nginx" "$WEB_DIR/_errors" "$WEB_DIR/static"
+
+    API_UPSTREAM=${API_UPSTREAM:-unix:$API_SOCKET}
+    render "$ROOT/nginx/nginx.conf.in" "$NGINX_DIR/nginx.conf" \
+        USER_DIRECTIVE NGINX_DIR LOG_DIR WEB_DIR CLIENT_MAX_BODY_SIZE API_UPSTREAM
+    render "$ROOT/nginx/fastcgi_params.conf.in" "$NGINX_DIR/fastcgi_params.conf" API_TIMEOUT_S
+
+    rm -f "$NGINX_DIR"/servers/*.conf
+    ZONE=cv_api PORT=$HTTP_PORT \
+        render "$ROOT/nginx/server.conf.in" "$NGINX_DIR/servers/api.conf" \
+        ZONE HTTP_ADDR PORT RATE_LIMIT RATE_LIMIT_BURST WEB_DIR NGINX_DIR
+    if [ -n "${NGINX_STRICT_PORT:-}" ]; then
+        ZONE=cv_strict PORT=$NGINX_STRICT_PORT RATE_LIMIT=${STRICT_RATE_LIMIT:-1r/m} \
+            RATE_LIMIT_BURST=${STRICT_RATE_LIMIT_BURST:-2} \
+            render "$ROOT/nginx/server.conf.in" "$NGINX_DIR/servers/strict.conf" \
+            ZONE HTTP_ADDR PORT RATE_LIMIT RATE_LIMIT_BURST WEB_DIR NGINX_DIR
+        state_set NGINX_STRICT_PORT "$NGINX_STRICT_PORT"
+    fi
+
+    # The workers read these files as WEB_USER, so they live in WEB_DIR, world-readable.
+    for file in "$ROOT"/nginx/errors/*.json; do
+        name=$(basename "$file")
+        render "$file" "$WEB_DIR/_errors/$name" CLIENT_MAX_BODY_SIZE UPLOAD_MAX_BYTES
+        chmod 644 "$WEB_DIR/_errors/$name"
+    done
+    publish_static
+}
+
+nginx_cmd() {
+    # TZ=UTC: the access log's $time_iso8601 is in the master's time zone.
+    TZ=UTC "$NGINX_BIN" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$LOG_DIR/nginx-error.log" "$@"
+}
+
+# Renders the configuration and checks it with nginx -t.
+nginx_render() {
+    [ -x "$NGINX_BIN" ] || die "nginx not found at $NGINX_BIN (run scripts/deps.sh runtime)"
+    render_config
+    if ! nginx_cmd -t -q 2> "$LOG_DIR/nginx-check.log"; then
+        cat "$LOG_DIR/nginx-check.log" >&2
+        die "the rendered nginx configuration in $NGINX_DIR is invalid"
+    fi
+}
+
+nginx_start() {
+    nginx_render
+    if pid_alive "$PIDFILE"; then
+        nginx_cmd -s reload
+        say "nginx reloaded on http://$HTTP_ADDR:$HTTP_PORT"
+        return 0
+    fi
+    if ! nginx_cmd; then
+        log_tail "$LOG_DIR/nginx-error.log"
+        if grep -q 'Address already in use' "$LOG_DIR/nginx-error.log" 2>/dev/null; then
+            die "a port of nginx is in use; choose another with HTTP_PORT=..."
+        fi
+        die "nginx did not start"
+    fi
+    wait_http "http://$HTTP_ADDR:$HTTP_PORT/healthz" any 10 "$PIDFILE" \
+        || { log_tail "$LOG_DIR/nginx-error.log"; die "nginx does not respond on port $HTTP_PORT"; }
+    say "nginx listening on http://$HTTP_ADDR:$HTTP_PORT"
+}
+
+case ${1:-} in
+    start) nginx_start ;;
+    stop) stop_pidfile "$PIDFILE" 30 ;;
+    status) pid_alive "$PIDFILE" ;;
+    render) nginx_render ;;
+    *) die "usage: nginx.sh start|stop|status|render" ;;
+esac
