@@ -1,0 +1,47 @@
+"""Limits that nginx enforces itself, with responses in the API's JSON error format."""
+
+import uuid
+
+LIMIT_HEADERS = {"Content-Type": "application/octet-stream"}
+
+
+def body_limit(stack):
+    """Return nginx's client_max_body_size: 2 x UPLOAD_MAX_BYTES + 1 MiB."""
+    return 2 * int(stack.state["UPLOAD_MAX_BYTES"]) + 1048576
+
+
+def test_body_over_limit_is_413_json(stack):
+    resp = stack.api.request("POST", "/v1/upload", body=b"x" * (body_limit(stack) + 1),
+                             headers=LIMIT_HEADERS)
+    assert resp.status == 413, resp
+    assert resp.header("Content-Type", "").startswith("application/json"), resp.headers
+    assert resp.error_code() == "payload_too_large", resp
+    assert resp.request_id, resp.headers
+
+
+def test_body_at_limit_passes_nginx(stack):
+    resp = stack.api.request("POST", "/v1/upload", body=b"x" * body_limit(stack),
+                             headers=LIMIT_HEADERS)
+    lines = stack.logs.wait_lines("nginx-access.log", f"req_id={resp.request_id} ")
+    assert len(lines) == 1, lines
+    assert 'upstream=""' not in lines[0], f"nginx answered {resp.status} itself: {lines[0]}"
+
+
+def test_rate_limit_is_429_json(stack):
+    path = f"/v1/result/{uuid.uuid4()}"
+    statuses = []
+    for _ in range(10):
+        resp = stack.strict.get(path)
+        statuses.append(resp.status)
+        if resp.status == 429:
+            break
+    assert statuses[-1] == 429, f"no 429 from the strict server: {statuses}"
+    assert resp.header("Content-Type", "").startswith("application/json"), resp.headers
+    assert resp.error_code() == "rate_limited", resp
+    assert resp.header("Retry-After") == "1", resp.headers
+    assert resp.request_id, resp.headers
+
+
+def test_probes_are_not_rate_limited(stack):
+    statuses = [stack.strict.get("/healthz").status for _ in range(10)]
+    assert 429 not in statuses, statuses
