@@ -148,3 +148,14 @@ fuzz-smoke: $(FUZZ_BIN)
 ifneq ($(filter fuzz fuzz-smoke,$(MAKECMDGOALS)),)
 -include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)
 endif
+
+# ---- Running and testing ----
+# The scripts install what is missing first and then build with a make of their own,
+# because this Makefile reads pkg-config when it is parsed. Pass settings as variables:
+# `make run HTTP_PORT=9000`, `make test BUILD=build-me` (tests then use var/test-build-me).
+run:
+	@MAKE='$(MAKE)' BUILD='$(BUILD)' scripts/run.sh
+stop:
+	@scripts/stop.sh
+test:
+	@MAKE='$(MAKE)' BUILD='$(BUILD)' scripts/test.sh

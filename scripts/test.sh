@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Everything CI runs (`make test`), in order, stopping at the first failing stage:
+#   deps             install the missing build, runtime and test packages
+#   build            the binaries and unit tests into BUILD
+#   unit             every unit test program of tests/unit
+#   integration      tests/integration/run.py against a stack of BUILD
+#   worker           tests/worker/run.sh, when it exists
+#   san-build        the same with SAN=address,undefined into SAN_BUILD
+#   san-unit         the unit tests of the sanitizer build
+#   san-integration  the integration tests against the sanitizer build
+#   leak-check       1000 requests through one sanitizer-built responder, then SIGTERM
+#   fuzz-smoke       `make fuzz-smoke`, when the Makefile has it
+# Stacks of the tests run in their own VAR_DIR (var/test* for BUILD=build, var/test-BUILD*
+# otherwise) on free ports, beside a running `make run`. A table of the stages and
+# their durations closes the output, then a line "tests: N passed, N failed, N skipped".
+source "$(dirname "$0")/lib.sh"
+
+MAKE=${MAKE:-make}
+JOBS=$(nproc 2>/dev/null || echo 2)
+PYTHON=/usr/bin/python3
+BUILD_NAME=$(basename "$BUILD")
+if [ "$BUILD_NAME" = build ]; then
+    SAN_BUILD=$ROOT/build-san
+    TEST_VAR=$ROOT/var/test
+else
+    SAN_BUILD=$ROOT/$BUILD_NAME-san
+    TEST_VAR=$ROOT/var/test-$BUILD_NAME
+fi
+# Sanitizer reports of the unit tests go to their output. The test stacks set log_path.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+PASSED=0
+FAILED=0
+SKIPPED=0
+SUMMARY=()
+ALL_STAGES=(deps build unit integration worker san-build san-unit san-integration leak-check fuzz-smoke)
+
+# Adds the counts of a line "... N passed, N failed, N skipped" in file $1 to the totals.
+add_counts() {
+    local line p f s
+    line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1) || return 0
+    p=$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<< "$line")
+    f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<< "$line")
+    s=0
+    if [[ $line == *skipped* ]]; then s=$(sed -E 's/.* ([0-9]+) skipped.*/\1/' <<< "$line"); fi
+    PASSED=$((PASSED + p))
+    FAILED=$((FAILED + f))
+    SKIPPED=$((SKIPPED + s))
+}
+
+print_summary() {
+    local stage row
+    printf '\n%-17s %-8s %s\n' stage result seconds
+    for row in "${SUMMARY[@]}"; do
+        printf '%s\n' "$row"
+    done
+    for stage in "${ALL_STAGES[@]}"; do
+        printf '%s\n' "${SUMMARY[@]}" | grep -q "^$stage " || printf '%-17s %-8s\n' "$stage" "not run"
+    done
+    printf 'tests: %d passed, %d failed, %d skipped\n' "$PASSED" "$FAILED" "$SKIPPED"
+}
+
+# Runs stage $1 as the command "$@" after it, with its output on the console and in
+# $OUT/$1.log. Records the outcome, and ends the run when the stage failed.
+stage() {
+    local name=$1 start status
+    shift
+    printf '\n=== %s\n' "$name"
+    start=$SECONDS
+    set +e
+    "$@" 2>&1 | tee "$OUT/$name.log"
+    status=${PIPESTATUS[0]}
+    set -e
+    add_counts "$OUT/$name.log"
+    if [ "$status" = 0 ]; then
+        SUMMARY+=("$(printf '%-17s %-8s %5d' "$name" ok $((SECONDS - start)))")
+        return 0
+    fi
+    SUMMARY+=("$(printf '%-17s %-8s %5d  (exit status %s)' "$name" FAILED $((SECONDS - start)) "$status")")
+    [ "$FAILED" -gt 0 ] || FAILED=1
+    print_summary
+    exit 1
+}
+
+# Records a stage that had nothing to run.
+skip_stage() {
+    printf '\n=== %s\nskipped: %s\n' "$1" "$2"
+    SUMMARY+=("$(printf '%-17s %-8s %5s  (%s)' "$1" skipped - "$2")")
+}
+
+# Runs the unit test program of every tests/unit/test_*.c from build folder $1.
+run_unit_tests() {
+    local build=$1 src bin status=0 count=0 passed=0 failed=0 n
+    for src in "$ROOT"/tests/unit/test_*.c; do
+        [ -e "$src" ] || continue
+        bin=$build/tests/$(basename "$src" .c)
+        count=$((count + 1))
+        printf -- '--- %s\n' "$(basename "$bin")"
+        if ! timeout 300 "$bin" > "$OUT/unit-one.log" 2>&1; then
+            status=1
+            # A program that died before cmocka's summary counts as one failed test.
+            grep -q 'FAILED  \]' "$OUT/unit-one.log" || failed=$((failed + 1))
+        fi
+        cat "$OUT/unit-one.log"
+        n=$(sed -nE 's/^\[  PASSED  \] ([0-9]+) test.*/\1/p' "$OUT/unit-one.log" | tail -n 1)
+        passed=$((passed + ${n:-0}))
+        n=$(sed -nE 's/^\[  FAILED  \] ([0-9]+) test.*/\1/p' "$OUT/unit-one.log" | tail -n 1)
+        failed=$((failed + ${n:-0}))
+    done
+    printf 'unit: %d programs, %d passed, %d failed\n' "$count" "$passed" "$failed"
+    return $status
+}
+
+run_worker_tests() {
+    BUILD=$BUILD VAR_DIR=$TEST_VAR-worker bash "$ROOT/tests/worker/run.sh"
+}
+
+main() {
+    cd "$ROOT"
+    stage deps "$ROOT/scripts/deps.sh" build runtime test
+
+    stage build "$MAKE" -j"$JOBS" BUILD="$BUILD" all unit
+    stage unit run_unit_tests "$BUILD"
+    stage integration "$PYTHON" tests/integration/run.py --build "$BUILD" --var-dir "$TEST_VAR"
+    if [ -f tests/worker/run.sh ]; then
+        stage worker run_worker_tests
+    else
+        skip_stage worker "tests/worker/run.sh does not exist"
+    fi
+
+    stage san-build "$MAKE" -j"$JOBS" SAN=address,undefined BUILD="$SAN_BUILD" all unit
+    stage san-unit run_unit_tests "$SAN_BUILD"
+    stage san-integration "$PYTHON" tests/integration/run.py --build "$SAN_BUILD" \
+        --var-dir "$TEST_VAR-san"
+    stage leak-check "$PYTHON" tests/integration/leak_check.py --build "$SAN_BUILD" \
+        --var-dir "$TEST_VAR-leak" --requests 1000
+    if grep -q 'leak check: skipped' "$OUT/leak-check.log"; then
+        SKIPPED=$((SKIPPED + 1))
+    else
+        PASSED=$((PASSED + 1))
+    fi
+
+    if "$MAKE" -n fuzz-smoke > /dev/null 2>&1; then
+        stage fuzz-smoke "$MAKE" fuzz-smoke
+    else
+        skip_stage fuzz-smoke "the Makefile has no fuzz-smoke target"
+    fi
+    print_summary
+}
+
+main "$@"
