@@ -281,6 +281,7 @@ retrieve(struct run *run, struct cv_db *db, struct wk_llm_error *err)
             embedder.timeout_ms = cfg->llm_timeout_ms;
             embedder.request = &run->thread->request;
             embedder.reply = &run->thread->reply;
+            embedder.cancel = run->job->cancel;
             req.embedder = &embedder;
         }
         rc = wk_retrieve(db, &req, &run->retrieval, errbuf, sizeof(errbuf));

@@ -122,12 +122,14 @@ wk_embed(const struct wk_embedder *embedder, const char *const *texts, size_t co
         return rc == CV_ETOOLARGE ? CV_EINVAL : rc;
     }
 
+    memset(&req, 0, sizeof(req));
     req.url = embedder->url;
     req.headers = embedder->headers;
     req.body = embedder->request->data;
     req.body_len = embedder->request->len;
     req.connect_timeout_ms = embedder->connect_timeout_ms;
     req.timeout_ms = embedder->timeout_ms;
+    req.cancel = embedder->cancel;
     rc = wk_http_post(embedder->curl, &req, embedder->reply, &resp);
     if (rc != CV_OK) {
         (void)snprintf(errbuf, errbuf_len, "could not set up the embeddings request");

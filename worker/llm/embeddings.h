@@ -5,6 +5,7 @@
 #ifndef WK_LLM_EMBEDDINGS_H
 #define WK_LLM_EMBEDDINGS_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
@@ -32,6 +33,7 @@ struct wk_embedder {
     long               timeout_ms;
     struct cv_buf     *request;             /* borrowed scratch buffer */
     struct cv_buf     *reply;               /* borrowed scratch buffer, bounded */
+    const atomic_int  *cancel;              /* borrowed, non-zero aborts; NULL = none */
 };
 
 /*

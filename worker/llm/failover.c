@@ -378,6 +378,7 @@ run_turn(struct turn *turn, struct wk_eval_result *out)
             return WK_LLM_UPSTREAM_UNAVAILABLE;
         }
 
+        memset(&req, 0, sizeof(req));
         req.url = turn->provider->chat_url;
         req.headers = turn->thread->headers[turn->index];
         req.body = turn->thread->request.data;
