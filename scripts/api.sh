@@ -17,18 +17,39 @@ SPAWN_FCGI=${SPAWN_FCGI:-/usr/bin/spawn-fcgi}
 PIDFILE=$VAR_DIR/run/api.pids
 LOG=$VAR_DIR/log/cv-api.log
 
-# Prints the pids of the pid file that still name a running cv-api.
+# True when process $1 runs cv-api. A rebuilt binary shows as "PATH (deleted)" for the
+# processes that still run it.
+is_cv_api() {
+    local comm
+    # The name in /proc/PID/comm is read without a fork; most processes fail here.
+    read -r comm < "/proc/$1/comm" 2>/dev/null && [ "$comm" = cv-api ] || return 1
+    case $(readlink "/proc/$1/exe" 2>/dev/null) in
+        */cv-api | */cv-api" (deleted)") return 0 ;;
+    esac
+    return 1
+}
+
+# Prints the pids of the running responders of this VAR_DIR: those of the pid file
+# that still run cv-api (a pid file from before a reboot may name another program), and
+# every cv-api whose CV_CONFIG_FILE is this VAR_DIR's. The second set also finds the
+# responders of a start that was killed before spawn-fcgi wrote the pid file, and the
+# one that api.sh foreground runs.
 running_pids() {
-    local pid
-    [ -f "$PIDFILE" ] || return 0
-    while read -r pid || [ -n "$pid" ]; do
-        [ -n "$pid" ] && proc_running "$pid" || continue
-        # A pid file left over from before a reboot may name an unrelated process.
-        # A rebuilt binary shows as "PATH (deleted)" for the processes that still run it.
-        case $(readlink "/proc/$pid/exe" 2>/dev/null) in
-            */cv-api | */cv-api" (deleted)") printf '%s\n' "$pid" ;;
-        esac
-    done < "$PIDFILE"
+    local pid dir
+    {
+        if [ -f "$PIDFILE" ]; then
+            while read -r pid || [ -n "$pid" ]; do
+                [ -n "$pid" ] && proc_running "$pid" && is_cv_api "$pid" && printf '%s\n' "$pid"
+            done < "$PIDFILE"
+        fi
+        for dir in /proc/[0-9]*; do
+            pid=${dir#/proc/}
+            is_cv_api "$pid" && proc_running "$pid" || continue
+            if tr '\0' '\n' < "$dir/environ" 2>/dev/null | grep -qxF "CV_CONFIG_FILE=$CV_ENV"; then
+                printf '%s\n' "$pid"
+            fi
+        done
+    } | sort -un
 }
 
 # Sets SOCKET_OPTS, spawn-fcgi's options for the socket's mode and group.
@@ -88,12 +109,13 @@ api_foreground() {
 
 api_stop() {
     local -a pids
-    local pid i
+    local pid deadline
 
     mapfile -t pids < <(running_pids)
     if [ ${#pids[@]} -gt 0 ]; then
         kill -TERM "${pids[@]}" 2>/dev/null || true
-        for ((i = 0; i < 150; i++)); do
+        deadline=$((SECONDS + 15))
+        while [ $SECONDS -lt $deadline ]; do
             mapfile -t pids < <(running_pids)
             [ ${#pids[@]} -gt 0 ] || break
             sleep 0.1

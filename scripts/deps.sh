@@ -22,9 +22,11 @@ PKGS_RUNTIME=(
 )
 
 # What `make test` needs on top: clang with its sanitizer and libFuzzer runtimes, the
-# integration harness's Python modules, poppler-utils for inspecting PDFs in tests.
+# integration harness's Python modules, poppler-utils for inspecting PDFs in tests, and
+# the Kafka client and PostgreSQL driver of tests/worker.
 PKGS_TEST=(
     clang libclang-rt-14-dev python3-yaml python3-jsonschema poppler-utils procps
+    kcat python3-psycopg2
 )
 
 say() { printf 'deps: %s\n' "$*" >&2; }

@@ -27,7 +27,9 @@ else
     TEST_VAR=$ROOT/var/test-$BUILD_NAME
 fi
 # Sanitizer reports of the unit tests go to their output. The test stacks set log_path.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+# fast_unwind_on_malloc=0: stacks of allocations made inside libraries built without
+# frame pointers (libcjson, libpq) still reach the project's own frames.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:fast_unwind_on_malloc=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 
 OUT=$(mktemp -d)
@@ -38,17 +40,27 @@ SKIPPED=0
 SUMMARY=()
 ALL_STAGES=(deps build unit integration worker san-build san-unit san-integration leak-check fuzz-smoke)
 
-# Adds the counts of a line "... N passed, N failed, N skipped" in file $1 to the totals.
+# Adds the test counts in output file $1 to the totals. It reads the last line
+# "... N passed, N failed[, N skipped]" of the project's runners, or else the closing
+# lines of Python's unittest: "Ran N tests" and "OK (skipped=N)" or "FAILED (...)".
 add_counts() {
-    local line p f s
-    line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1) || return 0
-    p=$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<< "$line")
-    f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<< "$line")
-    s=0
-    if [[ $line == *skipped* ]]; then s=$(sed -E 's/.* ([0-9]+) skipped.*/\1/' <<< "$line"); fi
+    local line p=0 f=0 s=0 ran n
+    line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1) || line=
+    if [ -n "$line" ]; then
+        p=$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<< " $line")
+        f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<< " $line")
+        if [[ $line == *skipped* ]]; then s=$(sed -E 's/.* ([0-9]+) skipped.*/\1/' <<< " $line"); fi
+    elif ran=$(sed -nE 's/^Ran ([0-9]+) tests? in .*/\1/p' "$1" | tail -n 1) && [ -n "$ran" ]; then
+        line=$(grep -E '^(OK|FAILED)' "$1" | tail -n 1) || line=
+        s=$(grep -oE 'skipped=[0-9]+' <<< "$line" | cut -d= -f2) || s=0
+        for n in $(grep -oE '(failures|errors)=[0-9]+' <<< "$line" | cut -d= -f2); do
+            f=$((f + n))
+        done
+        p=$((ran - ${s:-0} - f))
+    fi
     PASSED=$((PASSED + p))
-    FAILED=$((FAILED + f))
-    SKIPPED=$((SKIPPED + s))
+    FAILED=$((FAILED + ${f:-0}))
+    SKIPPED=$((SKIPPED + ${s:-0}))
 }
 
 print_summary() {
@@ -94,6 +106,7 @@ skip_stage() {
 # Runs the unit test program of every tests/unit/test_*.c from build folder $1.
 run_unit_tests() {
     local build=$1 src bin status=0 count=0 passed=0 failed=0 n
+    local -a failed_programs=()
     for src in "$ROOT"/tests/unit/test_*.c; do
         [ -e "$src" ] || continue
         bin=$build/tests/$(basename "$src" .c)
@@ -101,6 +114,7 @@ run_unit_tests() {
         printf -- '--- %s\n' "$(basename "$bin")"
         if ! timeout 300 "$bin" > "$OUT/unit-one.log" 2>&1; then
             status=1
+            failed_programs+=("$(basename "$bin")")
             # A program that died before cmocka's summary counts as one failed test.
             grep -q 'FAILED  \]' "$OUT/unit-one.log" || failed=$((failed + 1))
         fi
@@ -110,12 +124,17 @@ run_unit_tests() {
         n=$(sed -nE 's/^\[  FAILED  \] ([0-9]+) test.*/\1/p' "$OUT/unit-one.log" | tail -n 1)
         failed=$((failed + ${n:-0}))
     done
+    if [ ${#failed_programs[@]} -gt 0 ]; then
+        printf 'unit: failed programs (a sanitizer report fails a program that passed its tests): %s\n' \
+            "${failed_programs[*]}"
+    fi
     printf 'unit: %d programs, %d passed, %d failed\n' "$count" "$passed" "$failed"
     return $status
 }
 
+# tests/worker/run.sh takes BUILD relative to the checkout.
 run_worker_tests() {
-    BUILD=$BUILD VAR_DIR=$TEST_VAR-worker bash "$ROOT/tests/worker/run.sh"
+    BUILD=${BUILD#"$ROOT"/} VAR_DIR=$TEST_VAR-worker bash "$ROOT/tests/worker/run.sh"
 }
 
 main() {

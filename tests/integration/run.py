@@ -32,8 +32,10 @@ from harness.stack import free_port  # noqa: E402
 DEFAULT_TEST_TIMEOUT_S = 180
 
 
-class Interrupted(Exception):
-    """SIGTERM or SIGHUP arrived; the runner stops the stack and exits."""
+class Interrupted(BaseException):
+    """SIGTERM or SIGHUP arrived, so the runner stops the stack and exits. A
+    BaseException, like KeyboardInterrupt, so that a test's failure handling does not
+    catch it and the remaining tests do not run."""
 
 
 def on_stop_signal(signum, frame):

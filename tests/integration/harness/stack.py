@@ -61,11 +61,23 @@ class Stack:
         with open(self.log_path, "a", encoding="utf-8") as log:
             log.write(f"$ scripts/stack.sh {command}\n")
             log.flush()
-            proc = subprocess.run(
+            # A session of its own keeps Ctrl-C away from stack.sh: killed halfway, it
+            # could leave a process whose pid file is not written yet, which stop would
+            # miss. On an interruption the script is left to finish, then re-raised.
+            proc = subprocess.Popen(
                 [os.path.join(self.root, "scripts", "stack.sh"), command],
                 env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                timeout=timeout_s, check=False)
-        return proc.returncode
+                start_new_session=True)
+            try:
+                return proc.wait(timeout=timeout_s)
+            except BaseException:
+                print(f"waiting for scripts/stack.sh {command} to finish", flush=True)
+                try:
+                    proc.wait(timeout=timeout_s)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+                raise
 
     def log_tail(self, lines=30):
         """Return the last lines of what stack.sh printed."""
