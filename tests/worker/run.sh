@@ -17,6 +17,9 @@ for program in cv-worker cvctl; do
     [ -x "$ROOT/$BUILD/$program" ] || { echo "error: $BUILD/$program is missing; run make" >&2; exit 1; }
 done
 
+# Used by ThreadSanitizer builds (tests/tsan/build.sh); other builds ignore it.
+export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$ROOT/tests/tsan/suppressions.txt}
+
 stop_stack() {
     if [ "${KEEP_STACK:-0}" != 1 ]; then
         "$ROOT/scripts/broker.sh" stop || true
