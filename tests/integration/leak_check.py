@@ -11,6 +11,7 @@ Exit status: 0 clean, 1 leak, crash, failed request or report, 2 the stack did n
 """
 
 import argparse
+import collections
 import os
 import signal
 import subprocess
@@ -104,8 +105,10 @@ class Mix:
 
 
 def send_requests(mix, count):
-    """Send count requests and return a description of each 5xx response."""
+    """Send count requests, print how many got each status, and return a description of
+    each 5xx response."""
     failures = []
+    statuses = collections.Counter()
     cycle = mix.requests()
     deadline = time.monotonic() + LOOP_TIMEOUT_S
     for i in range(count):
@@ -113,8 +116,13 @@ def send_requests(mix, count):
             failures.append(f"stopped after {i} requests: the loop ran past {LOOP_TIMEOUT_S}s")
             break
         resp = cycle[i % len(cycle)]()
+        statuses[resp.status] += 1
         if resp.status >= 500:
             failures.append(f"request {i} ({cycle[i % len(cycle)]}): {resp}")
+    print("leak check: responses by status: "
+          + ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items())), flush=True)
+    print(f"leak check: {len(mix.uploads)} uploads and {len(mix.jobs)} evaluations accepted",
+          flush=True)
     return failures
 
 
