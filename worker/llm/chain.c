@@ -258,7 +258,8 @@ retrieve(struct run *run, struct cv_db *db, struct wk_llm_error *err)
     char                        errbuf[WK_LLM_MESSAGE_LEN];
     enum cv_err                 rc;
 
-    rc = wk_documents_resolve(db, run->job->in, &run->docs, errbuf, sizeof(errbuf));
+    rc = wk_documents_resolve(db, run->job->in, &run->thread->doc_cache, &run->docs, errbuf,
+                              sizeof(errbuf));
     if (rc == CV_OK) {
         memset(&req, 0, sizeof(req));
         req.docs = &run->docs;

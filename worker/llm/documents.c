@@ -1,7 +1,8 @@
 /*
  * Resolution of a job's reference documents, and storage of inline ones. A default
- * document is recognised by comparing the whole text in SQL, which costs one round
- * trip per job and needs no knowledge of how the caller resolved the text.
+ * document is recognised by comparing the whole text in SQL, which needs no knowledge
+ * of how the caller resolved the text. The thread's cache of text digests saves that
+ * round trip for the texts it has seen.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,10 +161,32 @@ out:
     return rc;
 }
 
+/* Fills docs from cache when every text's digest is remembered; returns 1 if so. */
+static int
+resolve_from_cache(const struct wk_doc_cache *cache,
+                   char digests[WK_DOC_KIND_COUNT][CV_SHA256_HEX_LEN],
+                   struct wk_job_documents *docs)
+{
+    int k;
+
+    for (k = 0; k < WK_DOC_KIND_COUNT; k++) {
+        if (strcmp(cache->digests[k], digests[k]) != 0) {
+            return 0;
+        }
+    }
+    for (k = 0; k < WK_DOC_KIND_COUNT; k++) {
+        memcpy(docs->ids[k], cache->ids[k], sizeof(docs->ids[k]));
+        docs->is_inline[k] = 0;
+    }
+    return 1;
+}
+
 enum cv_err
 wk_documents_resolve(struct cv_db *db, const struct wk_eval_input *in,
-                     struct wk_job_documents *docs, char *errbuf, size_t errbuf_len)
+                     struct wk_doc_cache *cache, struct wk_job_documents *docs,
+                     char *errbuf, size_t errbuf_len)
 {
+    char        digests[WK_DOC_KIND_COUNT][CV_SHA256_HEX_LEN];
     const char *params[4];
     PGresult   *res = NULL;
     const char *kind;
@@ -177,6 +200,13 @@ wk_documents_resolve(struct cv_db *db, const struct wk_eval_input *in,
             (void)snprintf(errbuf, errbuf_len, "the job's %s is empty", kind_names[k]);
             return CV_EINVAL;
         }
+        rc = cv_sha256_hex(text_of(in, k), strlen(text_of(in, k)), digests[k]);
+        if (rc != CV_OK) {
+            return rc;
+        }
+    }
+    if (cache != NULL && resolve_from_cache(cache, digests, docs)) {
+        return CV_OK;
     }
 
     params[0] = in->job_id;
@@ -196,6 +226,10 @@ wk_documents_resolve(struct cv_db *db, const struct wk_eval_input *in,
                 (void)snprintf(docs->ids[k], sizeof(docs->ids[k]), "%s",
                                PQgetvalue(res, row, 1));
                 docs->is_inline[k] = strcmp(PQgetvalue(res, row, 2), "t") != 0;
+                if (cache != NULL && !docs->is_inline[k]) {
+                    memcpy(cache->digests[k], digests[k], sizeof(cache->digests[k]));
+                    memcpy(cache->ids[k], docs->ids[k], sizeof(cache->ids[k]));
+                }
             }
         }
     }

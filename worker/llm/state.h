@@ -9,6 +9,7 @@
 
 #include "common/buf.h"
 #include "common/config.h"
+#include "worker/llm/documents.h"
 #include "worker/llm/prompt.h"
 #include "worker/llm/provider.h"
 #include "worker/llm/retry.h"
@@ -50,6 +51,7 @@ struct wk_llm_thread {
     struct cv_buf      request;                            /* request body */
     struct cv_buf      reply;                              /* reply body, LLM_MAX_REPLY_BYTES */
     struct cv_buf      slots[WK_SLOT_COUNT];
+    struct wk_doc_cache doc_cache;                         /* default documents seen */
 };
 
 #endif
