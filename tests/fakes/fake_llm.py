@@ -37,6 +37,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -235,6 +236,12 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-llm/1"
 
+    def setup(self):
+        super().setup()
+        # http.server writes the headers and the body in two segments; without this the
+        # body waits for the client's delayed ACK, some 40 ms on Linux, on every reply.
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, fmt, *args):
         if self.server.verbose:
             sys.stderr.write("fake_llm: " + (fmt % args) + "\n")
@@ -345,6 +352,9 @@ def main():
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
     args = parser.parse_args()
 
+    # Replies are mostly sleeping threads waking up: with the default 5 ms switch
+    # interval a woken thread can wait that long for the GIL behind a busy one.
+    sys.setswitchinterval(0.0005)
     server = Server((args.host, args.port), Handler)
     server.script = Script({"reply": "good"})
     server.latency_ms = args.latency_ms
