@@ -149,6 +149,16 @@ ifneq ($(filter fuzz fuzz-smoke,$(MAKECMDGOALS)),)
 -include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)
 endif
 
+# ---- Benchmarks ----
+# `make bench-worker` measures the worker, and the LLM chain alone, against the fake
+# provider at concurrency 1, 8, 24 and 64; docs/benchmarks.md has the figures.
+$(BUILD)/bench/bench_llm_chain: $(call obj,tests/bench/bench_llm_chain.c) $(BUILD)/libworker.a $(BUILD)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+bench-worker: $(BINS) $(BUILD)/bench/bench_llm_chain
+	@/usr/bin/python3 tests/bench/bench_worker.py --build '$(BUILD)'
+
 # ---- Running and testing ----
 # The scripts install what is missing first and then build with a make of their own,
 # because this Makefile reads pkg-config when it is parsed. Pass settings as variables:
