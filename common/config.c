@@ -52,7 +52,10 @@ struct cfg_row {
     INT("LLM_" #n "_SEED", "-1", -1, LONG_MAX, llm[n - 1].seed, "worker",               \
         "sampling seed sent to provider " #n ", -1 = none"),                            \
     INT("LLM_" #n "_RATE_PER_S", "0", 0, 100000, llm[n - 1].rate_per_s, "worker",       \
-        "requests per second to provider " #n " across all threads, 0 = unlimited")
+        "requests per second to provider " #n " across all threads, 0 = unlimited"),     \
+    INT("LLM_" #n "_JSON_MODE", "0", 0, 1, llm[n - 1].json_mode, "worker",              \
+        "1 = ask provider " #n " for a JSON object (response_format json_object); "      \
+        "only for providers that accept it")
 
 static const struct cfg_row cfg_rows[] = {
     STR("LOG_LEVEL", "info", CFG_REQUIRED, log_level, "all", "debug, info, warn or error"),

@@ -22,6 +22,7 @@ struct cv_llm_provider_config {
     char *model;       /* owned */
     long  seed;        /* -1 = do not send a seed */
     long  rate_per_s;  /* requests per second shared by all threads, 0 = unlimited */
+    long  json_mode;   /* 1 = send response_format {"type": "json_object"} */
 };
 
 struct cv_config {

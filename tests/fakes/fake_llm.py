@@ -304,6 +304,7 @@ class Handler(BaseHTTPRequestHandler):
             "temperature": body.get("temperature"),
             "max_tokens": body.get("max_tokens"),
             "seed": body.get("seed"),
+            "response_format": body.get("response_format"),
             "step": step_of(messages),
             "messages": messages,
             "action": action,

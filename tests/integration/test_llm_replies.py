@@ -109,6 +109,7 @@ def test_llm_good_reply(stack):
         assert request["model"] == "fake-model"
         assert request["temperature"] == 0.1
         assert request["max_tokens"] == 800
+        assert request["response_format"] is None
         assert request["seed"] is None
         assert request["messages"][0]["role"] == "system"
     user = requests[0]["messages"][1]["content"]
@@ -118,16 +119,18 @@ def test_llm_good_reply(stack):
     assert_key_never_logged(stack)
 
 
-def test_llm_seed_sent_when_configured(stack):
+def test_llm_seed_and_json_mode_sent(stack):
     with one_fake(stack) as fake:
         settings = provider_settings(1, "fake", fake.base_url)
         settings["LLM_1_SEED"] = "1234"
+        settings["LLM_1_JSON_MODE"] = "1"
         with llm_worker(stack, settings):
             fake.script(default={"reply": "good"})
             _, doc = evaluate(stack, CV_TEXT, PROJECT_TEXT)
             assert_completed(doc)
             requests = fake.requests()
     assert {r["seed"] for r in requests} == {1234}, requests
+    assert all(r["response_format"] == {"type": "json_object"} for r in requests), requests
     assert doc["result"]["provenance"]["seed"] == 1234
 
 

@@ -120,7 +120,7 @@ write_request(struct turn *turn)
     params.temperature_milli = cfg->llm_temperature_milli;
     params.max_tokens = cfg->llm_max_tokens;
     params.seed = turn->provider->cfg->seed;
-    params.is_json_mode = 0;
+    params.is_json_mode = turn->provider->cfg->json_mode != 0;
     cv_buf_reset(&turn->thread->request);
     return wk_chat_write_request(&turn->thread->request, &params, turn->messages,
                                  turn->message_count);
