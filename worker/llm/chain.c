@@ -327,6 +327,7 @@ wk_llm_evaluate(struct wk_llm *llm, struct wk_llm_thread *thread, struct cv_db *
     struct wk_provenance_input prov;
     cJSON                     *record;
     int64_t                    started_ms = cv_clock_mono_ms();
+    char                       detail[WK_LLM_MESSAGE_LEN];
     int                        step;
     enum cv_err                rc;
 
@@ -355,9 +356,10 @@ wk_llm_evaluate(struct wk_llm *llm, struct wk_llm_thread *thread, struct cv_db *
                                   job->deadline_ms - DEADLINE_MARGIN_MS, out, &run.steps[step],
                                   err);
         if (rc != CV_OK) {
-            (void)snprintf(err->message + strlen(err->message),
-                           sizeof(err->message) - strlen(err->message), " (step %s)",
-                           wk_steps[step].name);
+            /* The step comes first, so a message cut to fit jobs.error_message keeps it. */
+            memcpy(detail, err->message, sizeof(detail));
+            (void)snprintf(err->message, sizeof(err->message), "step %s: %.*s",
+                           wk_steps[step].name, (int)(sizeof(err->message) - 16), detail);
             goto out;
         }
     }

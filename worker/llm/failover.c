@@ -29,6 +29,7 @@ struct turn {
     const atomic_int       *cancel;       /* borrowed, may be NULL */
     int64_t                 deadline_ms;
     struct wk_step_record  *record;
+    struct wk_call_record  *call;         /* in record, NULL when the list was full */
     struct wk_chat_message  messages[4];
     size_t                  message_count;
     int                     retries;      /* retries used */
@@ -73,7 +74,8 @@ set_message_slot(struct wk_chat_message *message, const char *role, const struct
     message->content_len = buf->len;
 }
 
-static void
+/* Counts a call and lists it; returns its entry, or NULL once the list is full. */
+static struct wk_call_record *
 record_call(struct wk_step_record *record, int index, long status, enum wk_llm_code code,
             int64_t latency_ms, int is_repair)
 {
@@ -81,7 +83,7 @@ record_call(struct wk_step_record *record, int index, long status, enum wk_llm_c
 
     record->attempts++;
     if (record->call_count >= WK_STEP_CALLS_MAX) {
-        return;
+        return NULL;
     }
     call = &record->calls[record->call_count++];
     call->provider = index;
@@ -90,6 +92,7 @@ record_call(struct wk_step_record *record, int index, long status, enum wk_llm_c
     call->latency_ms = latency_ms;
     call->is_repair = is_repair;
     call->is_valid = 0;
+    return call;
 }
 
 static void
@@ -198,7 +201,9 @@ read_reply(struct turn *turn, struct wk_eval_result *out)
                             out, problems, sizeof(problems));
     }
     if (rc == CV_OK) {
-        turn->record->calls[turn->record->call_count - 1].is_valid = 1;
+        if (turn->call != NULL) {
+            turn->call->is_valid = 1;
+        }
         code = WK_LLM_OK;
     } else if (rc == CV_ENOMEM) {
         (void)snprintf(turn->message, sizeof(turn->message), "out of memory");
@@ -278,10 +283,10 @@ wait_for_retry(struct turn *turn, const struct wk_http_response *resp, enum wk_l
             delay_ms = resp->retry_after_ms;
         }
     }
+    /* The next provider may still fit a call in the time that this wait would take. */
     if (cv_clock_mono_ms() + delay_ms >= turn->deadline_ms) {
         (void)snprintf(turn->message + used, sizeof(turn->message) - used,
                        " (no time left for a retry before the job deadline)");
-        turn->is_final = 1;
         return -1;
     }
     cv_log_warn(turn->lc, "llm.retry", wk_llm_code_err(code), NULL,
@@ -400,15 +405,17 @@ run_turn(struct turn *turn, struct wk_eval_result *out)
             return WK_LLM_CANCELLED;
         }
         verdict = wk_llm_classify(resp.curl_code, resp.status, resp.is_too_large);
-        record_call(turn->record, turn->index, resp.status, verdict.code, resp.latency_ms,
-                    turn->is_repaired);
+        turn->call = record_call(turn->record, turn->index, resp.status, verdict.code,
+                                 resp.latency_ms, turn->is_repaired);
 
         code = verdict.code;
         if (code == WK_LLM_OK) {
             code = read_reply(turn, out);
             if (code == WK_LLM_UPSTREAM_BAD_RESPONSE) {
                 verdict.is_retryable = 1;
-                turn->record->calls[turn->record->call_count - 1].code = code;
+                if (turn->call != NULL) {
+                    turn->call->code = WK_LLM_UPSTREAM_BAD_RESPONSE;
+                }
             }
         }
         update_breaker(turn, pass, code != WK_LLM_UPSTREAM_BAD_RESPONSE &&
