@@ -7,6 +7,8 @@ import os
 import time
 import uuid
 
+from harness.contract import default_contract
+
 
 class Response:
     """A finished HTTP response: status, headers (case-insensitive) and the whole body."""
@@ -68,12 +70,15 @@ def encode_multipart(fields, boundary=None):
 
 
 class Client:
-    """Requests to one web server of the stack."""
+    """Requests to one web server of the stack. Every response is checked against
+    openapi.yaml (harness/contract.py), and one that breaks it raises ContractError,
+    an AssertionError, in the test that made the request."""
 
-    def __init__(self, host, port, timeout_s=120):
+    def __init__(self, host, port, timeout_s=120, contract=None):
         self.host = host
         self.port = port
         self.timeout_s = timeout_s
+        self.contract = contract if contract is not None else default_contract()
 
     @property
     def base_url(self):
@@ -100,9 +105,12 @@ class Client:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
             resp = conn.getresponse()
-            return Response(resp.status, resp.reason, resp.headers, resp.read())
+            response = Response(resp.status, resp.reason, resp.headers, resp.read())
         finally:
             conn.close()
+        if self.contract is not None:
+            self.contract.check(method, path, response)
+        return response
 
     def get(self, path, headers=None):
         return self.request("GET", path, headers=headers)
