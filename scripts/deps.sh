@@ -14,10 +14,11 @@ PKGS_BUILD=(
     libpoppler-glib-dev libzip-dev libxml2-dev libmicrohttpd-dev libssl-dev libcmocka-dev
 )
 
-# What `make run` starts and calls: database, web servers, the FastCGI spawner, and the
-# tools of scripts/ (curl for readiness checks, python3 for JSON on the command line).
+# What `make run` starts and calls: database, web servers (lighttpd with mod_magnet for
+# request ids), the FastCGI spawner, and the tools of scripts/ (curl for readiness
+# checks, python3 for JSON on the command line).
 PKGS_RUNTIME=(
-    postgresql-15 postgresql-client-15 nginx lighttpd spawn-fcgi
+    postgresql-15 postgresql-client-15 nginx lighttpd lighttpd-modules-lua spawn-fcgi
     curl ca-certificates python3 procps
 )
 

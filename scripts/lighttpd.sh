@@ -32,6 +32,8 @@ server.groupname = \"$(id -gn "$WEB_USER")\""
 
     render "$ROOT/nginx/lighttpd.conf.in" "$CONF_DIR/lighttpd.conf" \
         HTTP_ADDR PORT WEB_DIR LOG_DIR USER_DIRECTIVE MAX_REQUEST_KIB API_SOCKET
+    # lighttpd reads the script as WEB_USER at the first request.
+    install -m 644 "$ROOT/nginx/lighttpd-request-id.lua" "$WEB_DIR/lighttpd-request-id.lua"
     for file in "$ROOT"/nginx/errors/*.json; do
         name=$(basename "$file" .json)
         render "$file" "$WEB_DIR/_errors_lighttpd/$name.html" CLIENT_MAX_BODY_SIZE UPLOAD_MAX_BYTES

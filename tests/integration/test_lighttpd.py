@@ -1,6 +1,7 @@
 """The same smoke test through lighttpd, which serves the responders' socket beside nginx."""
 
 import os
+import re
 
 from harness import Skip
 
@@ -11,6 +12,16 @@ def test_lighttpd_probes(stack):
         resp = stack.lighttpd.get(path)
         assert resp.status == 200, (path, resp)
         resp.json()
+
+
+def test_lighttpd_request_id_reaches_responder(stack):
+    stack.require("cv-api")
+    resp = stack.lighttpd.get("/readyz")
+    assert resp.status == 200, resp
+    assert len(resp.headers.get_all("X-Request-Id")) == 1, resp.headers
+    assert re.match(r"^[0-9a-f]{32}$", resp.request_id or ""), resp.headers
+    lines = stack.logs.wait_lines("cv-api.log", f"req_id={resp.request_id}")
+    assert lines, f"no cv-api log line with req_id={resp.request_id}"
 
 
 def test_lighttpd_unknown_path_from_responder(stack):
@@ -36,6 +47,7 @@ def test_lighttpd_body_over_limit_is_413_json(stack):
                                   headers={"Content-Type": "application/octet-stream"})
     assert resp.status == 413, resp
     assert resp.error_code() == "payload_too_large", resp
+    assert resp.request_id, resp.headers
 
 
 def test_lighttpd_samples_evaluated(stack):
