@@ -22,7 +22,7 @@ LOG=$VAR_DIR/log/cv-api.log
 is_cv_api() {
     local comm
     # The name in /proc/PID/comm is read without a fork; most processes fail here.
-    read -r comm < "/proc/$1/comm" 2>/dev/null && [ "$comm" = cv-api ] || return 1
+    { read -r comm < "/proc/$1/comm"; } 2>/dev/null && [ "$comm" = cv-api ] || return 1
     case $(readlink "/proc/$1/exe" 2>/dev/null) in
         */cv-api | */cv-api" (deleted)") return 0 ;;
     esac
@@ -45,7 +45,7 @@ running_pids() {
         for dir in /proc/[0-9]*; do
             pid=${dir#/proc/}
             is_cv_api "$pid" && proc_running "$pid" || continue
-            if tr '\0' '\n' < "$dir/environ" 2>/dev/null | grep -qxF "CV_CONFIG_FILE=$CV_ENV"; then
+            if { tr '\0' '\n' < "$dir/environ"; } 2>/dev/null | grep -qxF "CV_CONFIG_FILE=$CV_ENV"; then
                 printf '%s\n' "$pid"
             fi
         done
