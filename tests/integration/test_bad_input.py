@@ -194,6 +194,12 @@ def test_evaluate_conflicting_project_and_report_id_is_400(stack):
     assert_evaluate_error(stack, body, 400, "conflicting_fields", field="report_id")
 
 
+def test_path_with_control_character_is_400(stack):
+    stack.require("cv-api")
+    for path in ("/v1/result/%0Aevent=forged", "/healthz%0D"):
+        assert_error(stack.api.get(path), 400, "bad_request")
+
+
 # ---- 404 ----
 
 def test_unknown_route_is_404(stack):
@@ -402,6 +408,38 @@ def test_upload_damaged_pdf_is_422(stack):
     assert_upload_error(stack, [("cv", "cv.pdf", fixture(stack, "damaged.pdf"), None),
                                 ("project", "p.txt", PROJECT_TEXT, "text/plain")],
                         422, "unreadable_document", field="cv")
+
+
+def test_upload_docx_with_dtd_is_422(stack):
+    stack.require("cv-api")
+    assert_upload_error(stack, [("cv", "cv.txt", CV_TEXT, "text/plain"),
+                                ("project", "p.docx", fixture(stack, "external_entity.docx"),
+                                 None)],
+                        422, "unreadable_document", field="project")
+
+
+def test_upload_truncated_docx_is_422(stack):
+    stack.require("cv-api")
+    assert_upload_error(stack, [("cv", "cv.docx", fixture(stack, "truncated.docx"), None),
+                                ("project", "p.txt", PROJECT_TEXT, "text/plain")],
+                        422, "unreadable_document", field="cv")
+
+
+def test_upload_slow_pdf_is_422_timeout(stack):
+    stack.require("cv-api")
+    assert_upload_error(stack, [("cv", "cv.pdf", fixture(stack, "heavy_page.pdf"), None),
+                                ("project", "p.txt", PROJECT_TEXT, "text/plain")],
+                        422, "extraction_timeout", field="cv")
+
+
+test_upload_slow_pdf_is_422_timeout.timeout_s = 300
+
+
+def test_upload_text_over_text_limit_is_422(stack):
+    stack.require("cv-api")
+    long_text = b"word " * (2 * 1024 * 1024 // 5 + 1)
+    assert_upload_error(stack, text_fields(cv=long_text), 422, "document_limits_exceeded",
+                        field="cv")
 
 
 def test_upload_docx_bomb_is_422(stack):

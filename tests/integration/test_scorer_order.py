@@ -4,7 +4,8 @@ the CV of an unrelated profession, and the same input must always get the same s
 
 import os
 
-from api_support import (assert_completed_result, corpus_file, evaluate_files, read)
+from api_support import (assert_completed_result, corpus_file, evaluate_files, evaluate_ok,
+                         read, upload_ok, wait_done)
 
 # How much higher the backend CV's cv_match_rate must be.
 MIN_MARGIN = 0.15
@@ -70,3 +71,29 @@ def test_same_input_same_scores(stack):
 
 
 test_same_input_same_scores.timeout_s = 300
+
+NURSE_JOB = ("Registered nurse for an intensive care unit. We need a registered nurse (RN) with "
+             "patient care experience, medication administration, wound care, electronic "
+             "health records (EHR), BLS and ACLS certification, triage, patient assessment, "
+             "IV therapy, infection control and care plans, who works well with physicians "
+             "and families.")
+
+
+def test_inline_job_description_reverses_order(stack):
+    stack.require("cv-api", "cv-worker")
+    project = corpus_file(stack, PROJECT)
+    rates = {}
+    for relative in ("cv/sb2nov_sourabh_bajaj_resume.pdf",
+                     "cv/kaggle_healthcare_nurse_14062078.pdf"):
+        cv = corpus_file(stack, relative)
+        ids = upload_ok(stack.api, (os.path.basename(cv), read(cv)),
+                        (os.path.basename(project), read(project)))
+        job_id = evaluate_ok(stack.api, ids, extra={"job_title": "Registered Nurse",
+                                                    "job_description": NURSE_JOB})
+        rates[relative] = assert_completed_result(wait_done(stack.api, job_id))["cv_match_rate"]
+    margin = rates["cv/kaggle_healthcare_nurse_14062078.pdf"] - \
+        rates["cv/sb2nov_sourabh_bajaj_resume.pdf"]
+    assert margin >= MIN_MARGIN, rates
+
+
+test_inline_job_description_reverses_order.timeout_s = 300

@@ -2,6 +2,7 @@
 and that both files are stored together or not at all."""
 
 import os
+import threading
 
 from api_support import (DOCX_TYPE, UUID, CV_TEXT, PROJECT_TEXT, assert_error,
                          corpus_file, count_uploads, read, sha256, unique_text, upload,
@@ -121,6 +122,29 @@ def test_upload_twice_gets_new_ids(stack):
     second = upload_ok(stack.api, ("cv.txt", CV_TEXT), ("project.txt", PROJECT_TEXT))
     assert first["cv_id"] != second["cv_id"], (first, second)
     assert first["cv"]["sha256"] == second["cv"]["sha256"], (first, second)
+
+
+def test_parallel_uploads_all_stored(stack):
+    stack.require("cv-api")
+    pdf = read(os.path.join(stack.root, "samples", "cv.pdf"))
+    results = []
+
+    def send(index):
+        project = f"{PROJECT_TEXT}Upload {index} of a parallel batch.\n".encode()
+        resp = upload(stack.api, ("cv.pdf", pdf), ("project.txt", project))
+        results.append((index, project, resp))
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(results) == 8, results
+    for index, project, resp in results:
+        assert resp.status == 200, (index, resp)
+        assert resp.json()["project"]["sha256"] == sha256(project), (index, resp)
+    cv_ids = {resp.json()["cv_id"] for _, _, resp in results}
+    assert len(cv_ids) == 8, cv_ids
 
 
 def assert_pair_not_stored(stack, project, status, code):
