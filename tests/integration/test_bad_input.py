@@ -200,6 +200,14 @@ def test_path_with_control_character_is_400(stack):
         assert_error(stack.api.get(path), 400, "bad_request")
 
 
+def test_oversized_header_is_json_400(stack):
+    stack.require("cv-api")
+    # Past nginx's large_client_header_buffers (8 KiB a line by default).
+    headers = {"Content-Type": MULTIPART_HEADERS["Content-Type"], "X-Padding": "a" * 20000}
+    body, _ = encode_multipart(text_fields(), boundary="cvtest-boundary")
+    assert_upload_error(stack, body, 400, "bad_request", headers=headers)
+
+
 # ---- 404 ----
 
 def test_unknown_route_is_404(stack):
@@ -253,6 +261,12 @@ def test_delete_result_is_405(stack):
 def test_post_healthz_is_405(stack):
     stack.require("cv-api")
     assert_method_not_allowed(stack, "POST", "/healthz", "GET, HEAD", body=b"")
+
+
+def test_post_openapi_yaml_is_405_with_allow(stack):
+    resp = stack.api.request("POST", "/openapi.yaml", body=b"{}")
+    assert_error(resp, 405, "method_not_allowed")
+    assert resp.header("Allow") in ("GET", "GET, HEAD"), resp.headers
 
 
 def test_head_metrics_is_405(stack):

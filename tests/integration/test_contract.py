@@ -126,6 +126,13 @@ def test_contract_rejects_non_integer_retry_after(stack):
                     "header Retry-After")
 
 
+def test_openapi_yaml_head_documented(stack):
+    """nginx serves HEAD for the static contract file, so the contract must list it."""
+    resp = stack.api.request("HEAD", "/openapi.yaml")
+    assert resp.status == 200, resp
+    assert resp.body == b"", resp
+
+
 def test_contract_checks_real_responses(stack):
     stack.require("cv-api")
     resp = stack.api.get("/healthz")

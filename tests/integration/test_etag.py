@@ -113,3 +113,14 @@ def test_head_result_if_none_match_is_304(stack):
     assert resp.header("ETag") == etag, resp.headers
     resp = get_result(stack, job_id, OTHER_ETAG, method="HEAD")
     assert resp.status == 200, resp
+
+
+def test_upper_case_id_same_body_and_etag(stack):
+    stack.require("cv-api", "cv-worker")
+    job_id = completed_job(stack)
+    lower = get_result(stack, job_id)
+    for path in (f"/v1/result/{job_id.upper()}", f"/result/{job_id.upper()}"):
+        resp = stack.api.get(path)
+        assert resp.status == 200, (path, resp)
+        assert resp.body == lower.body, (path, resp, lower)
+        assert resp.header("ETag") == lower.header("ETag"), (path, resp.headers)

@@ -109,17 +109,20 @@ def test_database_down_is_503_then_recovers(stack):
             resp, failed = readyz_failed_checks(stack)
             assert_error_not_ready(resp)
             assert failed == ["database"], resp
+            assert int(resp.header("Retry-After", "-1")) > 0, resp.headers
         head = stack.api.request("HEAD", "/readyz")
         assert head.status == 503, head
         assert head.body == b"", head
 
-        resp = upload(stack.api, ("cv.txt", CV_TEXT), ("project.txt", PROJECT_TEXT))
-        assert_error(resp, 503, "service_unavailable")
-        resp = stack.api.post_json("/v1/evaluate", {"cv_id": ids["cv_id"],
-                                                    "project_id": ids["project_id"]})
-        assert_error(resp, 503, "service_unavailable")
-        resp = stack.api.get(f"/v1/result/{job_id}")
-        assert_error(resp, 503, "service_unavailable")
+        unavailable = [
+            upload(stack.api, ("cv.txt", CV_TEXT), ("project.txt", PROJECT_TEXT)),
+            stack.api.post_json("/v1/evaluate", {"cv_id": ids["cv_id"],
+                                                 "project_id": ids["project_id"]}),
+            stack.api.get(f"/v1/result/{job_id}"),
+        ]
+        for resp in unavailable:
+            assert_error(resp, 503, "service_unavailable")
+            assert int(resp.header("Retry-After", "-1")) > 0, resp.headers
         assert stack.api.get("/healthz").status == 200, "liveness must not check the database"
         offset = worker_log_offset(stack)
 
