@@ -16,10 +16,12 @@ PKGS_BUILD=(
 
 # What `make run` starts and calls: database, web servers (lighttpd with mod_magnet for
 # request ids), the FastCGI spawner, and the tools of scripts/ (curl for readiness
-# checks, python3 for JSON on the command line).
+# checks, python3 for JSON on the command line). poppler-data holds the CMaps that
+# poppler needs for the text of CJK PDFs; libpoppler only recommends it, so
+# --no-install-recommends would leave it out.
 PKGS_RUNTIME=(
     postgresql-15 postgresql-client-15 nginx lighttpd lighttpd-modules-lua spawn-fcgi
-    curl ca-certificates python3 procps
+    curl ca-certificates python3 procps poppler-data
 )
 
 # What `make test` needs on top: clang with its sanitizer and libFuzzer runtimes, the
