@@ -36,9 +36,10 @@ state_get() {
     if [ -n "$line" ]; then printf '%s\n' "${line#*=}"; else printf '%s\n' "$default"; fi
 }
 
-# Prints a free loopback TCP port.
+# Prints a free loopback TCP port. cvctl runs without the caller's environment, so that
+# a bad setting meant for a service cannot stop it from choosing a port.
 free_port() {
-    "$BUILD/cvctl" free-port
+    env -i "$BUILD/cvctl" free-port
 }
 
 # Prints the value of KEY: the environment first, then the state file, then a fresh
@@ -48,6 +49,7 @@ port_for() {
     value=${!key:-}
     [ -n "$value" ] || value=$(state_get "$key")
     [ -n "$value" ] || value=$(free_port)
+    [ -n "$value" ] || die "could not choose a free port for $key"
     state_set "$key" "$value"
     printf '%s\n' "$value"
 }

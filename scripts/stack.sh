@@ -59,6 +59,8 @@ step() {
 
 start_core() {
     [ -x "$BUILD/cvctl" ] || die "$BUILD/cvctl is missing; run make first"
+    # Report a bad setting of the environment before anything starts.
+    "$BUILD/cvctl" check-config > /dev/null || die "invalid settings in the environment (listed above)"
     step pg start
     step broker start
     if [ -n "${KAFKA_BROKERS:-}" ]; then state_set BROKER external; else state_set BROKER development; fi
