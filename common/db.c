@@ -1,4 +1,5 @@
 /* libpq connection wrapper: lazy connect, reset on breakage, error classification. */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,17 +58,55 @@ cv_db_free(struct cv_db *db)
     free(db);
 }
 
+/*
+ * Returns 1 when an idle connection was closed by the server. libpq notices a closed
+ * socket only when a statement fails on it, but a server that shuts down or restarts
+ * sends an error and closes the socket, which leaves the socket readable. Reading that
+ * here lets the next statement run on a fresh connection instead of failing.
+ */
+static int
+closed_while_idle(struct cv_db *db)
+{
+    struct pollfd pfd;
+    int           i;
+
+    if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+        return 0; /* inside a transaction a reconnect would lose its work: let it fail */
+    }
+    pfd.fd = PQsocket(db->conn);
+    if (pfd.fd < 0) {
+        return 1;
+    }
+
+    /*
+     * Data on an idle connection is a notice or the server's goodbye. One read may take
+     * only the goodbye message, and the EOF behind it needs another, so read while the
+     * socket stays readable. A live connection stops being readable at once.
+     */
+    for (i = 0; i < 4; i++) {
+        pfd.events = POLLIN;
+        pfd.revents = 0;
+        if (poll(&pfd, 1, 0) <= 0) {
+            return 0;
+        }
+        if (PQconsumeInput(db->conn) == 0 || PQstatus(db->conn) != CONNECTION_OK) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 enum cv_err
 cv_db_connect(struct cv_db *db)
 {
     char        port[16];
     char        timeout[16];
-    char        options[64];
+    char        options[128];
     const char *keys[10];
     const char *values[10];
     int         n = 0;
 
-    if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK) {
+    if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK && !closed_while_idle(db)) {
         return CV_OK;
     }
     if (db->conn != NULL) {
