@@ -19,6 +19,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
 # operation lists, with the error code each carries. 404 applies only to a path that
 # the document does not list, and 405 only to a method that the path does not accept.
 GENERAL_ERRORS = {
+    400: ("bad_request", None),
     404: ("not_found", None),
     405: ("method_not_allowed", "#/components/responses/MethodNotAllowed"),
     414: ("uri_too_long", None),
@@ -32,6 +33,15 @@ GENERAL_ERRORS = {
 # A response checked: the request's method and target, the contract operation it
 # matched, the status, X-Request-Id (None when absent) and the problems found.
 Record = collections.namedtuple("Record", "method target label status request_id problems")
+
+
+def error_code_of(resp):
+    """Return the error code of a JSON error body, or None."""
+    try:
+        doc = json.loads(resp.body.decode("utf-8"))
+        return doc["error"]["code"]
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return None
 
 
 class ContractError(AssertionError):
@@ -125,7 +135,12 @@ class Contract:
         if resp.status not in allowed:
             return [f"{label}: status {resp.status} is not documented "
                     f"(documented: {sorted(allowed)})"], label
-        response = allowed[resp.status] or self.general_response(resp.status)
+        response = allowed[resp.status]
+        if response is not None and resp.status in GENERAL_ERRORS and \
+                error_code_of(resp) == GENERAL_ERRORS[resp.status][0]:
+            # An operation's own 400 lists its field codes; bad_request may come on top.
+            response = None
+        response = response or self.general_response(resp.status)
         found = []
         found += self.header_problems(response, resp)
         found += self.body_problems(method, response, resp)
