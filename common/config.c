@@ -112,6 +112,10 @@ static const struct cfg_row cfg_rows[] = {
 
     INT("CONSUMER_MAX_CONCURRENCY", "24", 1, 1024, consumer_max_concurrency, "worker",
         "evaluation threads per worker process"),
+    INT("CONSUMER_PREFETCH", "-1", -1, 4096, consumer_prefetch, "worker",
+        "job messages held in memory while every thread is busy, about 200 bytes each; "
+        "the consumer pauses its partitions when this many wait; "
+        "-1 = 4 x CONSUMER_MAX_CONCURRENCY, 0 = none"),
     INT("JOB_MAX_ATTEMPTS", "3", 1, 100, job_max_attempts, "worker",
         "runs of one job before it fails with attempts_exhausted"),
     INT("JOB_DEADLINE_MS", "300000", 1000, 86400000, job_deadline_ms, "worker",

@@ -63,6 +63,7 @@ struct cv_config {
 
     /* jobs (cv-worker) */
     long  consumer_max_concurrency;
+    long  consumer_prefetch;          /* messages, -1 = 4 per thread */
     long  job_max_attempts;
     long  job_deadline_ms;
     long  job_heartbeat_interval_ms;
