@@ -1,7 +1,8 @@
 /*
- * Consumer loop, rebalance handling, pausing, commits and lag. Only the thread calling
- * wk_consumer_poll() touches the fields without a comment saying otherwise; librdkafka
- * runs the rebalance, commit and statistics callbacks inside that call.
+ * Consumer loop, rebalance handling, the prefetch queue and pausing, commits and lag.
+ * Only the thread calling wk_consumer_poll() touches the fields without a comment
+ * saying otherwise; librdkafka runs the rebalance, commit and statistics callbacks
+ * inside that call.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -16,6 +17,7 @@
 #include "common/queue.h"
 #include "worker/consume.h"
 #include "worker/offsets.h"
+#include "worker/prefetch.h"
 
 /* Finished offsets are committed at most this often, and on every revoke and close. */
 #define COMMIT_INTERVAL_MS 1000
@@ -25,6 +27,17 @@
 
 /* How long giving a message back may wait for librdkafka to confirm the seek. */
 #define SEEK_TIMEOUT_MS 2000
+
+/*
+ * Bounds of librdkafka's own prefetch, so that memory stays bounded beneath the
+ * consumer's queue too. A wake-up message is about 130 bytes, so 1 MiB is room for
+ * thousands. librdkafka may overshoot queued.max.messages.kbytes by one partition's
+ * fetch (max.partition.fetch.bytes), and rejects a fetch.max.bytes below
+ * message.max.bytes (1000000 by default).
+ */
+#define QUEUED_MAX_KBYTES         "1024"
+#define FETCH_MAX_BYTES           "1048576"
+#define PARTITION_FETCH_MAX_BYTES "65536"
 
 /* librdkafka statistics interval; readiness is derived from them. */
 #define STATS_INTERVAL_MS "1000"
@@ -53,9 +66,13 @@ struct wk_consumer {
     rd_kafka_queue_t       *queue;       /* owned reference to the consumer queue */
     pthread_mutex_t         queue_mutex; /* guards queue against wake during free */
     struct wk_offsets      *offsets;     /* owned */
+    struct wk_prefetch     *prefetch;    /* owned; fetched messages not yet in the pool */
+    struct wk_prefetch_marks marks;      /* intake watermarks in held messages */
     rd_kafka_topic_partition_list_t *assigned;   /* owned; current assignment */
     uint64_t                epoch;       /* bumped on every assignment */
     int                     is_paused;
+    int                     is_over_bound;    /* held messages reached marks.pause_at */
+    const char             *pause_reason;     /* static text of the last pause */
     int                     is_intake_stopped;
     int                     is_frozen;        /* completions no longer mark offsets done */
     int64_t                 retry_after_ms;   /* mono ms; paused until then after a DLQ failure */
@@ -202,10 +219,14 @@ set_paused(struct wk_consumer *consumer, int is_paused, const char *reason)
                      "could not change the partitions' pause state");
         return;
     }
+    if (is_paused && !consumer->is_paused) {
+        consumer->pause_reason = reason;
+    }
     if (is_paused != consumer->is_paused) {
         cv_log_info(NULL, is_paused ? "consumer.pause" : "consumer.resume",
-                    "reason=%s partitions=%d busy=%zu", reason, consumer->assigned->cnt,
-                    wk_pool_busy(consumer->pool));
+                    "reason=%s partitions=%d busy=%zu prefetched=%zu", reason,
+                    consumer->assigned->cnt, wk_pool_busy(consumer->pool),
+                    wk_prefetch_count(consumer->prefetch));
     }
     consumer->is_paused = is_paused;
     wk_metrics_set_paused(consumer->metrics, is_paused);
@@ -214,23 +235,36 @@ set_paused(struct wk_consumer *consumer, int is_paused, const char *reason)
     }
 }
 
-/* Pauses or resumes so that the pool never gets more work than it has room for. */
+/*
+ * Pauses or resumes so that the messages held, in the pool and in the prefetch queue,
+ * never exceed the pool's size plus the prefetch capacity.
+ */
 static void
 update_pause(struct wk_consumer *consumer)
 {
     const char *reason = NULL;
+    size_t      pool_size = wk_pool_size(consumer->pool);
+    size_t      held;
 
+    /* Sweeper tasks use pool slots too, so they count against the bound. */
+    held = pool_size - wk_pool_free_slots(consumer->pool) + wk_prefetch_count(consumer->prefetch);
+    consumer->is_over_bound = wk_prefetch_is_over(&consumer->marks, held,
+                                                  consumer->is_over_bound);
     if (consumer->is_intake_stopped) {
         reason = "draining";
-    } else if (wk_pool_free_slots(consumer->pool) == 0) {
-        reason = "pool_full";
+    } else if (consumer->is_over_bound) {
+        reason = "prefetch_full";
     } else if (cv_clock_mono_ms() < consumer->retry_after_ms) {
         reason = "dead_letter_retry";
     }
     if (reason != NULL && !consumer->is_paused) {
         set_paused(consumer, 1, reason);
     } else if (reason == NULL && consumer->is_paused) {
-        set_paused(consumer, 0, "slot_free");
+        set_paused(consumer, 0,
+                   consumer->pause_reason != NULL &&
+                           strcmp(consumer->pause_reason, "prefetch_full") == 0
+                       ? "below_low_water"
+                       : "retry_due");
     }
 }
 
@@ -343,15 +377,23 @@ static void
 revoke(struct wk_consumer *consumer, rd_kafka_topic_partition_list_t *partitions)
 {
     rd_kafka_resp_err_t kerr;
+    size_t              dropped = 0;
     int                 i;
 
     commit(consumer, 0, partitions);
     for (i = 0; i < partitions->cnt; i++) {
         wk_offsets_revoke(consumer->offsets, partitions->elems[i].partition);
         drop_rewind(consumer, partitions->elems[i].partition);
+        /* Never started and never marked done: the new owner receives them again. */
+        dropped += wk_prefetch_drop_partition(consumer->prefetch,
+                                              partitions->elems[i].partition);
         wk_metrics_set_lag(consumer->metrics, partitions->elems[i].partition, -1);
     }
+    wk_metrics_set_prefetch_depth(consumer->metrics, wk_prefetch_count(consumer->prefetch));
     log_partitions("consumer.revoke", partitions, consumer->epoch);
+    if (dropped > 0) {
+        cv_log_info(NULL, "consumer.prefetch_drop", "reason=revoke count=%zu", dropped);
+    }
     kerr = rd_kafka_assign(consumer->rk, NULL);
     if (kerr != RD_KAFKA_RESP_ERR_NO_ERROR) {
         consumer_log("consumer.revoke", kerr, "could not clear the assignment");
@@ -503,6 +545,37 @@ dead_letter(struct wk_consumer *consumer, const rd_kafka_message_t *msg)
     finish_now(consumer, msg);
 }
 
+/*
+ * Moves prefetched tasks into the pool while it has free slots. A task whose partition
+ * was reassigned since it was fetched is dropped: its offset is not tracked any more,
+ * and the partition's owner receives the message again.
+ */
+static void
+feed_pool(struct wk_consumer *consumer)
+{
+    const struct wk_task *task;
+    uint64_t              epoch;
+    enum cv_err           rc;
+
+    if (consumer->is_intake_stopped) {
+        return;
+    }
+    while ((task = wk_prefetch_peek(consumer->prefetch)) != NULL) {
+        if (!wk_offsets_is_assigned(consumer->offsets, task->partition, &epoch) ||
+            epoch != task->epoch) {
+            wk_prefetch_pop(consumer->prefetch);
+            continue;
+        }
+        rc = wk_pool_submit(consumer->pool, task);
+        if (rc != CV_OK) {
+            break; /* CV_EUNAVAIL: no free slot; CV_EINVAL: the pool is shutting down */
+        }
+        in_flight_add(consumer, task->partition, task->offset, task->message_ts_ms);
+        wk_prefetch_pop(consumer->prefetch);
+    }
+    wk_metrics_set_prefetch_depth(consumer->metrics, wk_prefetch_count(consumer->prefetch));
+}
+
 static void
 handle_message(struct wk_consumer *consumer, const rd_kafka_message_t *msg)
 {
@@ -523,6 +596,9 @@ handle_message(struct wk_consumer *consumer, const rd_kafka_message_t *msg)
     }
     if (find_rewind(consumer, msg->partition) != NULL) {
         return; /* fetched before the pause took effect: comes again after the resume */
+    }
+    if (consumer->is_intake_stopped) {
+        return; /* neither started nor tracked, so the next owner receives it */
     }
 
     memset(&task, 0, sizeof(task));
@@ -545,19 +621,27 @@ handle_message(struct wk_consumer *consumer, const rd_kafka_message_t *msg)
     task.epoch = epoch;
     task.message_ts_ms = rd_kafka_message_timestamp(msg, NULL);
 
-    rc = wk_pool_submit(consumer->pool, &task);
-    if (rc != CV_OK) {
-        /* The sweeper took the last slot since the last check. */
+    /* Straight to the pool when nothing waits before it, else behind the others.
+     * Slots may have freed during the poll, so the waiting ones move first. */
+    feed_pool(consumer);
+    if (wk_prefetch_count(consumer->prefetch) == 0 &&
+        wk_pool_submit(consumer->pool, &task) == CV_OK) {
+        in_flight_add(consumer, msg->partition, msg->offset, task.message_ts_ms);
+    } else if (wk_prefetch_push(consumer->prefetch, &task) == CV_OK) {
+        wk_metrics_set_prefetch_depth(consumer->metrics, wk_prefetch_count(consumer->prefetch));
+    } else {
+        /* Only when the pause came too late: paused partitions deliver nothing. */
         give_back(consumer, msg);
-        set_paused(consumer, 1, "pool_full");
+        set_paused(consumer, 1, "prefetch_full");
         return;
     }
+
+    /* A prefetched message is pending like a running one: the commit stays before it. */
     rc = wk_offsets_add(consumer->offsets, msg->partition, msg->offset);
     if (rc != CV_OK) {
         cv_log_error(NULL, "consumer.track", rc, "could not track the message's offset",
                      "partition=%d offset=%lld", (int)msg->partition, (long long)msg->offset);
     }
-    in_flight_add(consumer, msg->partition, msg->offset, task.message_ts_ms);
 }
 
 /* Takes finished tasks back from the pool and marks their offsets done. */
@@ -587,6 +671,7 @@ update_lag(struct wk_consumer *consumer)
     const struct rewind *rewind;
     int64_t              now = cv_clock_wall_ms();
     int64_t              oldest;
+    int64_t              waiting;
     int32_t              partition;
     size_t               i;
     int                  p;
@@ -608,6 +693,10 @@ update_lag(struct wk_consumer *consumer)
         if (rewind != NULL && rewind->ts_ms >= 0 && (oldest < 0 || rewind->ts_ms < oldest)) {
             oldest = rewind->ts_ms;
         }
+        waiting = wk_prefetch_oldest_ts(consumer->prefetch, partition);
+        if (waiting >= 0 && (oldest < 0 || waiting < oldest)) {
+            oldest = waiting;
+        }
         wk_metrics_set_lag(consumer->metrics, partition,
                            oldest >= 0 && now > oldest ? (double)(now - oldest) / 1000.0 : 0);
     }
@@ -619,15 +708,17 @@ wk_consumer_poll(struct wk_consumer *consumer, int timeout_ms)
     rd_kafka_message_t *msg;
 
     take_done(consumer);
+    feed_pool(consumer);
     update_pause(consumer);
     msg = rd_kafka_consumer_poll(consumer->rk, timeout_ms);
     if (msg != NULL) {
         handle_message(consumer, msg);
         /* The offset decision is made and recorded: the message itself is done with. */
         rd_kafka_message_destroy(msg);
-        update_pause(consumer);
     }
     take_done(consumer);
+    feed_pool(consumer);
+    update_pause(consumer);
     update_lag(consumer);
     if (cv_clock_mono_ms() - consumer->last_commit_ms >= COMMIT_INTERVAL_MS) {
         commit(consumer, 1, NULL);
@@ -646,11 +737,17 @@ wk_consumer_wake(void *arg)
     pthread_mutex_unlock(&consumer->queue_mutex);
 }
 
-void
+size_t
 wk_consumer_stop_intake(struct wk_consumer *consumer)
 {
+    size_t dropped;
+
     consumer->is_intake_stopped = 1;
     update_pause(consumer);
+    /* Their offsets stay pending, so no commit passes them and they are delivered again. */
+    dropped = wk_prefetch_clear(consumer->prefetch);
+    wk_metrics_set_prefetch_depth(consumer->metrics, 0);
+    return dropped;
 }
 
 void
@@ -694,12 +791,17 @@ consumer_conf(struct wk_consumer *consumer, char *errbuf, size_t errbuf_len)
     const struct cv_config *cfg = consumer->cfg;
     rd_kafka_conf_t        *conf;
     char                    session[32];
+    char                    queued[32];
 
     conf = cv_queue_conf_new(cfg, errbuf, errbuf_len);
     if (conf == NULL) {
         return NULL;
     }
     (void)snprintf(session, sizeof(session), "%ld", cfg->kafka_session_timeout_ms);
+    /* librdkafka fetches ahead until the consumer queue, shared by all partitions,
+     * holds this many messages. More than the consumer may hold would only be dropped
+     * at the next pause, when librdkafka purges what it fetched for paused partitions. */
+    (void)snprintf(queued, sizeof(queued), "%zu", consumer->marks.pause_at);
     /* Offsets are stored and committed by hand, only once a job's work is finished.
      * A group without committed offsets starts at the beginning: claims make a message
      * for a finished job harmless, while skipping one could strand its job. */
@@ -710,7 +812,11 @@ consumer_conf(struct wk_consumer *consumer, char *errbuf, size_t errbuf_len)
         set_conf(conf, "session.timeout.ms", session, errbuf, errbuf_len) != 0 ||
         set_conf(conf, "partition.assignment.strategy", "range,roundrobin", errbuf,
                  errbuf_len) != 0 ||
-        set_conf(conf, "queued.min.messages", "1000", errbuf, errbuf_len) != 0 ||
+        set_conf(conf, "queued.min.messages", queued, errbuf, errbuf_len) != 0 ||
+        set_conf(conf, "queued.max.messages.kbytes", QUEUED_MAX_KBYTES, errbuf, errbuf_len) != 0 ||
+        set_conf(conf, "fetch.max.bytes", FETCH_MAX_BYTES, errbuf, errbuf_len) != 0 ||
+        set_conf(conf, "max.partition.fetch.bytes", PARTITION_FETCH_MAX_BYTES, errbuf,
+                 errbuf_len) != 0 ||
         set_conf(conf, "statistics.interval.ms", STATS_INTERVAL_MS, errbuf, errbuf_len) != 0) {
         rd_kafka_conf_destroy(conf);
         return NULL;
@@ -746,10 +852,14 @@ wk_consumer_new(const struct cv_config *cfg, struct wk_pool *pool, struct wk_met
     consumer->in_flight_len = size;
     consumer->in_flight = calloc(size, sizeof(*consumer->in_flight));
     consumer->done = calloc(size, sizeof(*consumer->done));
-    consumer->offsets = wk_offsets_new(size);
+    consumer->prefetch = wk_prefetch_new(wk_prefetch_capacity_of(cfg));
+    consumer->marks = wk_prefetch_marks_of(size, wk_prefetch_capacity_of(cfg));
+    /* Prefetched messages are pending too, so a partition can hold both at once. */
+    consumer->offsets = wk_offsets_new(size + wk_prefetch_capacity_of(cfg));
     atomic_init(&consumer->is_broker_up, 0);
     atomic_init(&consumer->is_group_up, 0);
-    if (consumer->in_flight == NULL || consumer->done == NULL || consumer->offsets == NULL) {
+    if (consumer->in_flight == NULL || consumer->done == NULL || consumer->offsets == NULL ||
+        consumer->prefetch == NULL) {
         (void)snprintf(errbuf, errbuf_len, "out of memory");
         goto fail;
     }
@@ -808,6 +918,7 @@ wk_consumer_free(struct wk_consumer *consumer)
     }
     pthread_mutex_destroy(&consumer->queue_mutex);
     wk_offsets_free(consumer->offsets);
+    wk_prefetch_free(consumer->prefetch);
     free(consumer->in_flight);
     free(consumer->rewinds);
     free(consumer->done);

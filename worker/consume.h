@@ -1,10 +1,12 @@
 /*
  * The Kafka side of the worker: a high-level consumer in group KAFKA_GROUP_ID with
  * manual offset commits. Each message becomes a pool task; its offset is committed
- * once it and every earlier message of its partition have finished. When the pool is
- * full the consumer pauses its partitions instead of buffering, and resumes when a
- * slot frees. Unparsable messages go to the dead-letter topic. Apart from
- * wk_consumer_wake() and wk_consumer_is_ready(), call it from one thread only.
+ * once it and every earlier message of its partition have finished. Messages that
+ * arrive while every thread is busy wait in a prefetch queue of CONSUMER_PREFETCH
+ * entries. When the pool and that queue are full the consumer pauses its partitions
+ * instead of buffering more, and resumes once a quarter of the queue has moved on.
+ * Unparsable messages go to the dead-letter topic. Apart from wk_consumer_wake() and
+ * wk_consumer_is_ready(), call it from one thread only.
  */
 #ifndef WK_CONSUME_H
 #define WK_CONSUME_H
@@ -29,9 +31,10 @@ struct wk_consumer *wk_consumer_new(const struct cv_config *cfg, struct wk_pool 
                                     char *errbuf, size_t errbuf_len);
 
 /*
- * Does one round: takes finished tasks back from the pool, pauses or resumes the
- * partitions, waits up to timeout_ms for one message or rebalance event and handles
- * it, and commits finished offsets at most once a second. Blocks up to timeout_ms.
+ * Does one round. It takes finished tasks back from the pool, moves prefetched
+ * messages into free slots and pauses or resumes the partitions. Then it waits up to
+ * timeout_ms for one message or rebalance event, handles it, and commits finished
+ * offsets at most once a second. Blocks up to timeout_ms.
  */
 void wk_consumer_poll(struct wk_consumer *consumer, int timeout_ms);
 
@@ -40,9 +43,11 @@ void wk_consumer_wake(void *consumer);
 
 /*
  * Stops taking new messages: every partition, also those assigned later, stays
- * paused. Polling must go on so that completions are taken and offsets committed.
+ * paused. The prefetched messages are dropped without being started or committed, so
+ * they are delivered again. Returns how many were dropped. Polling must go on so that
+ * completions are taken and offsets committed.
  */
-void wk_consumer_stop_intake(struct wk_consumer *consumer);
+size_t wk_consumer_stop_intake(struct wk_consumer *consumer);
 
 /*
  * Stops recording finished tasks: from now on a completion frees its pool slot but its

@@ -25,6 +25,7 @@
 #include "worker/heartbeat.h"
 #include "worker/metrics.h"
 #include "worker/pool.h"
+#include "worker/prefetch.h"
 #include "worker/store.h"
 #include "worker/sweep.h"
 
@@ -230,6 +231,7 @@ drain(struct worker *worker)
 {
     struct wk_task dropped_tasks[1];
     size_t         dropped = 0;
+    size_t         prefetched;
     int64_t        started = cv_clock_mono_ms();
     int64_t        deadline = started + worker->cfg.worker_drain_timeout_ms;
     int            is_joined;
@@ -237,7 +239,7 @@ drain(struct worker *worker)
     cv_log_info(NULL, "worker.drain", "running=%zu timeout_ms=%ld",
                 wk_pool_busy(worker->pool), worker->cfg.worker_drain_timeout_ms);
     atomic_store(&worker->is_draining, 1);
-    wk_consumer_stop_intake(worker->consumer);
+    prefetched = wk_consumer_stop_intake(worker->consumer);
     wk_sweep_stop(worker->sweep);
     worker->sweep = NULL;
 
@@ -256,7 +258,7 @@ drain(struct worker *worker)
     worker->heartbeat = NULL;
     wk_consumer_close(worker->consumer);
     cv_log_info(NULL, "worker.drained", "dur_ms=%lld unstarted=%zu threads_joined=%d",
-                (long long)(cv_clock_mono_ms() - started), dropped, is_joined);
+                (long long)(cv_clock_mono_ms() - started), dropped + prefetched, is_joined);
     return is_joined;
 }
 
@@ -344,10 +346,12 @@ main(int argc, char **argv)
     status = start(&worker);
     if (status == 0) {
         cv_log_info(NULL, "worker.start",
-                    "worker_id=%s threads=%ld evaluator=%s topic=%s group=%s http_port=%ld",
+                    "worker_id=%s threads=%ld prefetch=%zu evaluator=%s topic=%s group=%s "
+                    "http_port=%ld",
                     worker.worker_id, worker.cfg.consumer_max_concurrency,
-                    wk_evaluator_name(worker.evaluator), worker.cfg.kafka_topic,
-                    worker.cfg.kafka_group_id, worker.cfg.worker_http_port);
+                    wk_prefetch_capacity_of(&worker.cfg), wk_evaluator_name(worker.evaluator),
+                    worker.cfg.kafka_topic, worker.cfg.kafka_group_id,
+                    worker.cfg.worker_http_port);
         while (stop_signals == 0) {
             wk_consumer_poll(worker.consumer, POLL_MS);
         }

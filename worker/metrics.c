@@ -34,6 +34,7 @@ struct wk_metrics {
     uint64_t  dead_letters_failed;
     int       is_paused;
     uint64_t  pauses;
+    size_t    prefetch_depth;
     double   *lag_s;                                   /* owned, per partition, <0 = none */
 };
 
@@ -187,6 +188,14 @@ wk_metrics_set_paused(struct wk_metrics *metrics, int is_paused)
 }
 
 void
+wk_metrics_set_prefetch_depth(struct wk_metrics *metrics, size_t depth)
+{
+    pthread_mutex_lock(&metrics->mutex);
+    metrics->prefetch_depth = depth;
+    pthread_mutex_unlock(&metrics->mutex);
+}
+
+void
 wk_metrics_set_lag(struct wk_metrics *metrics, int32_t partition, double seconds)
 {
     if (partition < 0 || partition >= WK_METRICS_PARTITIONS_MAX) {
@@ -268,8 +277,12 @@ format_process(const struct wk_metrics *metrics, struct cv_buf *out)
                        "dead_letter_messages_total{result=\"failed\"} %llu\n"
                        "# HELP consumer_paused 1 while the consumer has paused its partitions.\n"
                        "# TYPE consumer_paused gauge\nconsumer_paused %d\n"
-                       "# HELP consumer_pauses_total Times the full pool paused the consumer.\n"
+                       "# HELP consumer_pauses_total Times the consumer paused its "
+                       "partitions.\n"
                        "# TYPE consumer_pauses_total counter\nconsumer_pauses_total %llu\n"
+                       "# HELP consumer_prefetch_depth Messages fetched and waiting for a "
+                       "free pool thread.\n"
+                       "# TYPE consumer_prefetch_depth gauge\nconsumer_prefetch_depth %zu\n"
                        "# HELP jobs_recovered_total Jobs recovered by the sweeper.\n"
                        "# TYPE jobs_recovered_total counter\n",
                        metrics->busy,
@@ -278,7 +291,7 @@ format_process(const struct wk_metrics *metrics, struct cv_buf *out)
                        (unsigned long long)metrics->jobs[WK_JOB_SKIPPED],
                        (unsigned long long)metrics->dead_letters_sent,
                        (unsigned long long)metrics->dead_letters_failed, metrics->is_paused,
-                       (unsigned long long)metrics->pauses);
+                       (unsigned long long)metrics->pauses, metrics->prefetch_depth);
     for (i = 0; rc == CV_OK && i < WK_RECOVERY_COUNT; i++) {
         rc = cv_buf_printf(out, "jobs_recovered_total{reason=\"%s\"} %llu\n",
                            recovery_names[i], (unsigned long long)metrics->recoveries[i]);

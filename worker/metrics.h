@@ -58,6 +58,9 @@ void wk_metrics_count_dead_letter(struct wk_metrics *metrics, int is_sent);
 /* Records the consumer's pause state; each change to paused counts one pause. */
 void wk_metrics_set_paused(struct wk_metrics *metrics, int is_paused);
 
+/* Sets consumer_prefetch_depth: messages fetched and waiting for a pool thread. */
+void wk_metrics_set_prefetch_depth(struct wk_metrics *metrics, size_t depth);
+
 /* Sets queue_lag_seconds of partition; a negative value removes the series. */
 void wk_metrics_set_lag(struct wk_metrics *metrics, int32_t partition, double seconds);
 

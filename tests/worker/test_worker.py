@@ -213,6 +213,10 @@ class WorkerTest(unittest.TestCase):
         job_ids = [h.insert_job(self.uploads) for _ in range(6)]
         h.send_messages(job_ids)
         h.wait_until(lambda: self.count_processing(job_ids) == 4, 20, "four jobs in flight")
+        # The other two wait in the prefetch queue, perhaps behind messages of earlier
+        # tests whose jobs are gone.
+        h.wait_until(lambda: worker.metric("consumer_prefetch_depth") >= 2, 20,
+                     "two messages prefetched")
         worker.proc.send_signal(signal.SIGTERM)
         h.wait_until(lambda: worker.lines("worker.drain"), 10, "drain start")
         self.assertEqual(worker.http("/readyz")[0], 503)
@@ -220,6 +224,8 @@ class WorkerTest(unittest.TestCase):
         lock.release()
         self.assertEqual(worker.stop(), 0)
         self.assertEqual(worker.lines("job.release"), [])
+        drained = worker.lines("worker.drained")[0]
+        self.assertGreaterEqual(int(drained.split("unstarted=")[1].split()[0]), 2, drained)
         done = [j for j, s in h.statuses(job_ids).items() if s == "completed"]
         self.assertGreaterEqual(len(done), 4)
         # The rest was never started: its messages were not committed and come again.
@@ -256,28 +262,78 @@ class WorkerTest(unittest.TestCase):
 
     def test_full_pool_pauses_partitions(self):
         lock = self.lock_results()
-        worker = self.start_worker("w", CONSUMER_MAX_CONCURRENCY=2, JOB_REQUEUE_AFTER_MS=60000)
+        worker = self.start_worker("w", CONSUMER_MAX_CONCURRENCY=2, CONSUMER_PREFETCH=2,
+                                   JOB_REQUEUE_AFTER_MS=60000)
         worker.wait_ready()
         job_ids = [h.insert_job(self.uploads) for _ in range(8)]
         h.send_messages(job_ids)
-        h.wait_until(lambda: worker.metric("consumer_paused") == 1, 20, "consumer paused")
-        # Both runs block on the locked results table, so the pool stays full.
+
+        # Both runs block on the locked results table, so the pool stays full and two
+        # more messages wait in the prefetch queue: the bound is 2 + 2. Messages of
+        # earlier tests are skipped first, and each skip may resume the consumer briefly.
         h.wait_until(lambda: self.count_processing(job_ids) == 2, 20, "two jobs claimed")
+        h.wait_until(lambda: worker.metric("consumer_paused") == 1 and
+                     worker.metric("consumer_prefetch_depth") == 2, 20,
+                     "consumer paused with two messages prefetched")
         self.assertEqual(worker.metric("workers_active_total"), 2)
         self.assertEqual(worker.metric("workers_idle_total"), 0)
         self.assertEqual(worker.metric("consumer_paused"), 1)
-        self.assertTrue(any("reason=pool_full" in l for l in worker.lines("consumer.pause")))
+        self.assertEqual(worker.metric("consumer_prefetch_depth"), 2)
+        pauses = worker.lines("consumer.pause")
+        self.assertTrue(any("reason=prefetch_full" in l and "prefetched=2" in l for l in pauses),
+                        pauses)
+
+        # Four more messages are in the topic, and none of them is taken while paused.
         time.sleep(1)
         self.assertEqual(self.count_processing(job_ids), 2)
         self.assertEqual(sum(1 for s in h.statuses(job_ids).values() if s == "queued"), 6)
+        self.assertEqual(worker.metric("consumer_prefetch_depth"), 2)
+        self.assertEqual(worker.metric("consumer_paused"), 1)
         lag = worker.metric('queue_lag_seconds{topic="evaluate-jobs",partition="0"}')
         self.assertIsNotNone(lag)
+
         lock.release()
         h.wait_until(lambda: h.all_status(job_ids, "completed"), 60, "all jobs completed")
         self.assert_one_result_each(job_ids)
         self.assertGreaterEqual(worker.metric("consumer_pauses_total"), 1)
         self.assertTrue(worker.lines("consumer.resume"))
+        self.assertEqual(worker.metric("consumer_prefetch_depth"), 0)
         self.assertEqual(worker.stop(), 0)
+
+    def test_revoke_drops_prefetched_messages(self):
+        # The lock is held through a rebalance, which may outlast the default statement
+        # timeout. A store that timed out would make its job run a second time.
+        slow = {"JOB_REQUEUE_AFTER_MS": 60000, "DB_STATEMENT_TIMEOUT_MS": 120000}
+        lock = self.lock_results()
+        first = self.start_worker("a", CONSUMER_MAX_CONCURRENCY=2, CONSUMER_PREFETCH=2, **slow)
+        first.wait_ready()
+        job_ids = [h.insert_job(self.uploads) for _ in range(8)]
+        h.send_messages(job_ids)
+        h.wait_until(lambda: self.count_processing(job_ids) == 2, 20, "two jobs claimed")
+        h.wait_until(lambda: first.metric("consumer_prefetch_depth") == 2, 20,
+                     "two messages prefetched")
+
+        # A second member makes the group rebalance. The eager assignors revoke every
+        # partition of the first worker, so both prefetched messages are dropped.
+        second = self.start_worker("b", CONSUMER_MAX_CONCURRENCY=4, **slow)
+        h.wait_until(lambda: first.lines("consumer.prefetch_drop"), 30,
+                     "prefetched messages dropped on revoke")
+        self.assertIn("reason=revoke count=2", first.lines("consumer.prefetch_drop")[0])
+        h.wait_until(lambda: self._split_assignment(first, second), 30,
+                     "partitions split between both workers")
+
+        lock.release()
+        h.wait_until(lambda: h.all_status(job_ids, "completed"), 60, "all jobs completed")
+        self.assert_one_result_each(job_ids)
+        # A dropped message was never started: each job was claimed exactly once.
+        claims = first.lines("job.claim") + second.lines("job.claim")
+        for job_id in job_ids:
+            self.assertEqual(sum(1 for line in claims if job_id in line), 1, job_id)
+        attempts = h.sql("SELECT max(attempts) FROM jobs WHERE id = ANY(%s::uuid[])",
+                         (job_ids,))[0][0]
+        self.assertEqual(attempts, 1)
+        self.assertEqual(first.stop(), 0)
+        self.assertEqual(second.stop(), 0)
 
     def test_deadline_exceeded_fails_job(self):
         worker = self.start_worker("w", JOB_DEADLINE_MS=1000)
