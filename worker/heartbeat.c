@@ -66,13 +66,17 @@ beat(void *arg)
         heartbeat->is_failing = 0;
     }
 
-    /* A token the statement did not return lost its claim to a sweeper. */
+    /*
+     * A token the statement did not return either lost its claim to a sweeper or belongs
+     * to a run that finished after the snapshot, whose job is no longer processing. Only
+     * a run that is still going lost its claim.
+     */
     for (i = 0; i < count; i++) {
-        if (!is_held(res, heartbeat->tokens[i])) {
+        if (!is_held(res, heartbeat->tokens[i]) &&
+            wk_pool_cancel_claim(heartbeat->pool, heartbeat->tokens[i])) {
             cv_log_warn(NULL, "job.claim_lost", CV_ECONFLICT,
                         "the job was recovered by a sweeper; stopping this run",
                         "claim_token=%s", heartbeat->tokens[i]);
-            wk_pool_cancel_claim(heartbeat->pool, heartbeat->tokens[i]);
         }
     }
     PQclear(res);

@@ -183,6 +183,16 @@ open_thread_state(struct slot *slot, struct cv_db **db, void **eval_state)
     rc = *db == NULL ? CV_ENOMEM : wk_evaluator_thread_open(pool->evaluator, eval_state);
     is_ok = rc == CV_OK;
 
+    /*
+     * Connect now rather than on the first job, so a burst of work at start does not
+     * wait for many connections at once. A database that is down is not fatal here:
+     * the connection is retried before each statement.
+     */
+    if (is_ok && cv_db_connect(*db) != CV_OK && cv_log_level_min <= CV_LOG_DEBUG) {
+        cv_log_emit(CV_LOG_DEBUG, NULL, "pool.connect", CV_EUNAVAIL, cv_db_errmsg(*db),
+                    "stage=%s", "start");
+    }
+
     pthread_mutex_lock(&pool->mutex);
     if (is_ok) {
         pool->ready++;
@@ -347,18 +357,21 @@ wk_pool_claims(struct wk_pool *pool, char (*tokens)[CV_UUID_LEN], size_t max, in
     return count;
 }
 
-void
+int
 wk_pool_cancel_claim(struct wk_pool *pool, const char *claim_token)
 {
     size_t i;
+    int    found = 0;
 
     pthread_mutex_lock(&pool->mutex);
     for (i = 0; i < pool->size; i++) {
         if (pool->slots[i].has_claim && strcmp(pool->slots[i].claim_token, claim_token) == 0) {
             atomic_store(&pool->slots[i].cancel, 1);
+            found = 1;
         }
     }
     pthread_mutex_unlock(&pool->mutex);
+    return found;
 }
 
 void

@@ -68,8 +68,11 @@ size_t wk_pool_take_done(struct wk_pool *pool, struct wk_task_done *out, size_t 
 size_t wk_pool_claims(struct wk_pool *pool, char (*tokens)[CV_UUID_LEN], size_t max,
                       int64_t now_ms);
 
-/* Asks the run holding claim_token to stop without writing to its job. */
-void wk_pool_cancel_claim(struct wk_pool *pool, const char *claim_token);
+/*
+ * Asks the run holding claim_token to stop without writing to its job. Returns 1 when a
+ * run still held it, 0 when that run had already finished.
+ */
+int wk_pool_cancel_claim(struct wk_pool *pool, const char *claim_token);
 
 /* Asks every running job to stop without writing to its job. */
 void wk_pool_cancel_all(struct wk_pool *pool);
