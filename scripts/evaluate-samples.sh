@@ -41,9 +41,6 @@ main() {
     local timeout_s=${EVALUATE_TIMEOUT_S:-300}
 
     [ -f "$STATE" ] || die "no stack state in $VAR_DIR; run make run (or scripts/stack.sh start) first"
-    if [[ " $(state_get STUBS) " == *" cv-api "* ]]; then
-        die "cannot evaluate the samples: cv-api is not written yet (fcgi/main.c is a stub)"
-    fi
     if [ $# -eq 2 ]; then
         cv=$1
         project=$2

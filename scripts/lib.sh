@@ -140,13 +140,6 @@ wait_http() {
     return 1
 }
 
-# True when the program built from source file $1 (relative to ROOT) is still the stub
-# every program started as, whose main() only returns 2. Scripts skip stubs, so that
-# the finished parts of the service run and are tested while others are being written.
-is_stub() {
-    grep -q 'Placeholder until the .* is written' "$ROOT/$1" 2>/dev/null
-}
-
 # The account nginx and lighttpd workers run as when started by root.
 WEB_USER=${WEB_USER:-www-data}
 

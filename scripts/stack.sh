@@ -15,8 +15,6 @@
 #   API_RESPONDERS    responder processes (default 4, and 0 starts none, for
 #                     api.sh foreground); see scripts/api.sh
 #   and the settings of scripts/nginx.sh (rate limits, body limit, strict test port).
-# A program that is still the stub its first commit had (see is_stub in lib.sh) is
-# skipped with a message, and recorded in STUBS in the state file for the tests.
 source "$(dirname "$0")/lib.sh"
 
 SCRIPTS=$ROOT/scripts
@@ -100,34 +98,23 @@ wait_api_ready() {
 }
 
 stack_start() {
-    local stubs=
-
     take_lock
     start_core
 
-    if is_stub fcgi/main.c; then
-        say "skipping the responders: cv-api is still a stub (fcgi/main.c)"
-        stubs="$stubs cv-api"
-    elif [ "${API_RESPONDERS:-}" = 0 ]; then
+    if [ "${API_RESPONDERS:-}" = 0 ]; then
         say "API_RESPONDERS=0: not starting responders (api.sh foreground runs one)"
     else
         step api start
     fi
     start_web
-    if ! is_stub fcgi/main.c && [ "${API_RESPONDERS:-}" != 0 ]; then
+    if [ "${API_RESPONDERS:-}" != 0 ]; then
         wait_api_ready "$HTTP_PORT"
         if [ "${WEB_SERVER:-nginx}" = nginx ] && [ -n "${LIGHTTPD_PORT:-}" ]; then
             wait_api_ready "$LIGHTTPD_PORT"
         fi
     fi
 
-    if is_stub worker/main.c; then
-        say "skipping the worker: cv-worker is still a stub (worker/main.c)"
-        stubs="$stubs cv-worker"
-    else
-        step worker start
-    fi
-    state_set STUBS "${stubs# }"
+    step worker start
     say "service running on http://$HTTP_ADDR:$HTTP_PORT (state in $VAR_DIR)"
 }
 
@@ -169,9 +156,7 @@ stack_status() {
     fi
     status_line broker "$broker_state" "$brokers"
 
-    if [[ " $(state_get STUBS) " == *" cv-api "* ]]; then
-        status_line responders stub "fcgi/main.c is not written yet"
-    elif api=$("$SCRIPTS/api.sh" status); then
+    if api=$("$SCRIPTS/api.sh" status); then
         status_line responders running "$api on $(state_get API_SOCKET)"
     else
         status_line responders stopped "$api"
@@ -192,9 +177,7 @@ stack_status() {
     fi
 
     worker_port=$(state_get WORKER_HTTP_PORT)
-    if [[ " $(state_get STUBS) " == *" cv-worker "* ]]; then
-        status_line worker stub "worker/main.c is not written yet"
-    elif "$SCRIPTS/worker.sh" status; then
+    if "$SCRIPTS/worker.sh" status; then
         status_line worker running "http://127.0.0.1:$worker_port/readyz answers $(http_status "http://127.0.0.1:$worker_port/readyz")"
     else
         status_line worker stopped ""
