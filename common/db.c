@@ -116,7 +116,14 @@ cv_db_connect(struct cv_db *db)
 
     (void)snprintf(port, sizeof(port), "%ld", db->cfg->db_port);
     (void)snprintf(timeout, sizeof(timeout), "%ld", db->cfg->db_connect_timeout_s);
-    (void)snprintf(options, sizeof(options), "-c statement_timeout=%ld -c client_min_messages=warning",
+    /*
+     * client_connection_check_interval makes the server cancel a statement whose client
+     * has died: without it, a killed worker's backend blocked on a lock would go on and
+     * commit its last statement long after the job was handed to another worker.
+     */
+    (void)snprintf(options, sizeof(options),
+                   "-c statement_timeout=%ld -c client_min_messages=warning "
+                   "-c client_connection_check_interval=1000",
                    db->cfg->db_statement_timeout_ms);
     keys[n] = "host", values[n++] = db->cfg->db_host;
     keys[n] = "port", values[n++] = port;
