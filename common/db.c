@@ -116,11 +116,8 @@ cv_db_connect(struct cv_db *db)
 
     (void)snprintf(port, sizeof(port), "%ld", db->cfg->db_port);
     (void)snprintf(timeout, sizeof(timeout), "%ld", db->cfg->db_connect_timeout_s);
-    /*
-     * client_connection_check_interval makes the server cancel a statement whose client
-     * has died: without it, a killed worker's backend blocked on a lock would go on and
-     * commit its last statement long after the job was handed to another worker.
-     */
+    /* The check interval makes the server roll back a dead client's statement, which
+     * would otherwise commit once its locks were free, after the job had moved on. */
     (void)snprintf(options, sizeof(options),
                    "-c statement_timeout=%ld -c client_min_messages=warning "
                    "-c client_connection_check_interval=1000",

@@ -197,8 +197,8 @@ class WorkerTest(unittest.TestCase):
         h.send_messages(job_ids)
         h.wait_until(lambda: self.count_processing(job_ids) >= 4, 20, "jobs in flight")
         worker.kill()
-        # The server cancels the dead worker's blocked statements once it notices the
-        # closed sockets; released earlier, the lock would let them commit.
+        # The server rolls back the dead worker's blocked statements when it notices the
+        # closed sockets. Released earlier, the lock would let them commit.
         h.wait_until(lambda: h.sql("SELECT count(*) FROM pg_stat_activity "
                                    "WHERE application_name LIKE 'cv-worker%'")[0][0] == 0,
                      20, "the killed worker's sessions ended")
