@@ -2,6 +2,7 @@
 # Everything CI runs (`make test`), in order, stopping at the first failing stage:
 #   deps             install the missing build, runtime and test packages
 #   build            the binaries and unit tests into BUILD
+#   docs             docs/config.md matches `cvctl config-doc`
 #   unit             every unit test program of tests/unit
 #   integration      tests/integration/run.py against a stack of BUILD
 #   worker           tests/worker/run.sh, when it exists
@@ -38,7 +39,7 @@ PASSED=0
 FAILED=0
 SKIPPED=0
 SUMMARY=()
-ALL_STAGES=(deps build unit integration worker san-build san-unit san-integration leak-check fuzz-smoke)
+ALL_STAGES=(deps build docs unit integration worker san-build san-unit san-integration leak-check fuzz-smoke)
 
 # Adds the test counts in output file $1 to the totals. It reads the last line
 # "... N passed, N failed[, N skipped]" of the project's runners, or else the closing
@@ -132,6 +133,18 @@ run_unit_tests() {
     return $status
 }
 
+# Checks that docs/config.md matches the configuration table it is generated from, so a
+# new or changed setting cannot ship undocumented.
+check_config_doc() {
+    if "$BUILD/cvctl" config-doc | diff -u "$ROOT/docs/config.md" -; then
+        echo "docs: docs/config.md matches cvctl config-doc; 1 passed, 0 failed"
+        return 0
+    fi
+    echo "docs: docs/config.md is out of date; run: $BUILD/cvctl config-doc > docs/config.md"
+    echo "docs: 0 passed, 1 failed"
+    return 1
+}
+
 # tests/worker/run.sh takes BUILD relative to the checkout.
 run_worker_tests() {
     BUILD=${BUILD#"$ROOT"/} VAR_DIR=$TEST_VAR-worker bash "$ROOT/tests/worker/run.sh"
@@ -142,6 +155,7 @@ main() {
     stage deps "$ROOT/scripts/deps.sh" build runtime test
 
     stage build "$MAKE" -j"$JOBS" BUILD="$BUILD" all unit
+    stage docs check_config_doc
     stage unit run_unit_tests "$BUILD"
     stage integration "$PYTHON" tests/integration/run.py --build "$BUILD" --var-dir "$TEST_VAR"
     if [ -f tests/worker/run.sh ]; then
