@@ -52,7 +52,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 BINS := $(BUILD)/cv-api $(BUILD)/cv-worker $(BUILD)/cvctl
 
-.PHONY: all clean run stop test test-unit test-integration test-san bench bench-worker fuzz
+.PHONY: all clean run stop test test-unit test-integration test-san bench bench-api bench-worker fuzz
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -158,6 +158,25 @@ $(BUILD)/bench/bench_llm_chain: $(call obj,tests/bench/bench_llm_chain.c) $(BUIL
 
 bench-worker: $(BINS) $(BUILD)/bench/bench_llm_chain
 	@/usr/bin/python3 tests/bench/bench_worker.py --build '$(BUILD)'
+
+# `make bench-api` drives the HTTP API through nginx with wrk and measures, in the same
+# run and nginx, two baselines: nginx returning a constant body and the minimal libfcgi
+# responder of tests/bench/minimal_fcgi.c. docs/benchmarks.md has the figures. Options of
+# tests/bench/bench_api.py go in BENCH_API_ARGS, such as BENCH_API_ARGS='--runs 1'.
+$(BUILD)/bench/minimal_fcgi: $(call obj,tests/bench/minimal_fcgi.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lfcgi
+
+bench-api: $(BINS) $(BUILD)/bench/minimal_fcgi
+	@/usr/bin/python3 tests/bench/bench_api.py --build '$(BUILD)' $(BENCH_API_ARGS)
+
+# `make bench` runs every benchmark one after another, never two at once, since each
+# needs both cores: the API, the worker, then the PDF libraries against pdftotext on the
+# shared corpus (tests/bench/pdf-compare.sh, which needs libmupdf-dev).
+bench:
+	$(MAKE) BUILD='$(BUILD)' bench-api
+	$(MAKE) BUILD='$(BUILD)' bench-worker
+	tests/bench/pdf-compare.sh
 
 # ---- Running and testing ----
 # The scripts install what is missing first and then build with a make of their own,

@@ -26,10 +26,11 @@ PKGS_RUNTIME=(
 
 # What `make test` needs on top: clang with its sanitizer and libFuzzer runtimes, the
 # integration harness's Python modules, poppler-utils for inspecting PDFs in tests, and
-# the Kafka client and PostgreSQL driver of tests/worker.
+# the Kafka client and PostgreSQL driver of tests/worker. wrk is the HTTP load generator
+# of `make bench-api`.
 PKGS_TEST=(
     clang libclang-rt-14-dev python3-yaml python3-jsonschema poppler-utils procps
-    kcat python3-psycopg2
+    kcat python3-psycopg2 wrk
 )
 
 say() { printf 'deps: %s\n' "$*" >&2; }

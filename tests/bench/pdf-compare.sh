@@ -4,6 +4,10 @@
 # single page has a large content stream (for the in-page time limit).
 #
 #   tests/bench/pdf-compare.sh [CORPUS_DIR] [RUNS]
+#   tests/bench/pdf-compare.sh --files RUNS FILE.pdf...
+#
+# With --files it measures only the named files, without the generated PDFs;
+# tests/bench/bench_api.py uses that for the service's sample PDF.
 #
 # Needs libpoppler-glib-dev, poppler-utils, libmupdf-dev and the libraries MuPDF's static
 # archive leaves unresolved: libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev
@@ -11,8 +15,16 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-corpus=${1:-$root/../shared/corpus}
-runs=${2:-3}
+files_only=0
+if [ "${1:-}" = --files ]; then
+    [ $# -ge 3 ] || { echo "usage: pdf-compare.sh --files RUNS FILE.pdf..." >&2; exit 64; }
+    files_only=1
+    runs=$2
+    shift 2
+else
+    corpus=${1:-$root/../shared/corpus}
+    runs=${2:-3}
+fi
 work=$(mktemp -d /tmp/pdf-compare.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
@@ -21,6 +33,11 @@ cc -std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra -o "$work/pdf_bench" "$root/tests/be
     $(pkg-config --libs poppler-glib) \
     /usr/lib/libmupdf.a /usr/lib/libmupdf-third.a \
     $(pkg-config --libs freetype2 harfbuzz) -lmujs -lgumbo -lopenjp2 -ljbig2dec -ljpeg -lz -lm -lpthread
+
+if [ "$files_only" = 1 ]; then
+    "$work/pdf_bench" -n "$runs" "$@"
+    exit 0
+fi
 
 # Two single-page PDFs whose content stream repeats one text-showing operator N times:
 # 8000 times (a 2 KB file) for every engine, and 1,000,000 times for the MuPDF abort
