@@ -72,6 +72,8 @@ static const struct cfg_row cfg_rows[] = {
         "seconds to wait for a database connection"),
     INT("DB_STATEMENT_TIMEOUT_MS", "10000", 100, 3600000, db_statement_timeout_ms, "all",
         "milliseconds before the server cancels one statement"),
+    INT("DB_PREPARE", "1", 0, 1, db_prepare, "all",
+        "1 prepares each statement once per connection; 0 behind a transaction-mode pooler"),
 
     STR("KAFKA_BROKERS", "127.0.0.1:9092", CFG_REQUIRED, kafka_brokers, "all",
         "bootstrap brokers, host:port separated by commas"),

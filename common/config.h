@@ -38,6 +38,7 @@ struct cv_config {
     char *db_sslmode;                 /* owned */
     long  db_connect_timeout_s;
     long  db_statement_timeout_ms;
+    long  db_prepare;                 /* 1: server-side prepared statements */
 
     /* Kafka */
     char *kafka_brokers;              /* owned, host:port list */

@@ -6,9 +6,22 @@
 
 #include "common/db.h"
 
+/* Statements prepared per connection. The services run about 30 distinct statements;
+ * any beyond this run unprepared. */
+#define PREPARED_MAX 64
+
+/* A statement prepared on the current connection. */
+struct prepared {
+    char *sql;                               /* owned copy of the statement text */
+    char  name[24];                          /* "cv<serial>", never reused on a connection */
+};
+
 struct cv_db {
     const struct cv_config *cfg;             /* borrowed */
     PGconn                 *conn;            /* owned, NULL until the first connect */
+    struct prepared         prepared[PREPARED_MAX];
+    size_t                  prepared_count;
+    unsigned long           prepared_serial; /* names the next prepared statement */
     char                    app_name[64];
     char                    errmsg[512];
     char                    sqlstate[6];
@@ -46,6 +59,19 @@ cv_db_new(const struct cv_config *cfg, const char *app_name)
     return db;
 }
 
+/* Forgets the prepared statements, which live only as long as their connection. */
+static void
+forget_prepared(struct cv_db *db)
+{
+    size_t i;
+
+    for (i = 0; i < db->prepared_count; i++) {
+        free(db->prepared[i].sql);
+        db->prepared[i].sql = NULL;
+    }
+    db->prepared_count = 0;
+}
+
 void
 cv_db_free(struct cv_db *db)
 {
@@ -55,6 +81,7 @@ cv_db_free(struct cv_db *db)
     if (db->conn != NULL) {
         PQfinish(db->conn);
     }
+    forget_prepared(db);
     free(db);
 }
 
@@ -113,6 +140,7 @@ cv_db_connect(struct cv_db *db)
         PQfinish(db->conn);
         db->conn = NULL;
     }
+    forget_prepared(db);
 
     (void)snprintf(port, sizeof(port), "%ld", db->cfg->db_port);
     (void)snprintf(timeout, sizeof(timeout), "%ld", db->cfg->db_connect_timeout_s);
@@ -178,13 +206,70 @@ classify(struct cv_db *db, const PGresult *res)
     return CV_EINTERNAL;
 }
 
+/*
+ * Finds or creates the prepared form of sql on the current connection and sets *found
+ * to it, or to NULL when sql is to run unprepared: preparing is off, sql has no
+ * parameters (BEGIN, COMMIT), or the table is full. Parsing and planning once per
+ * connection instead of once per call nearly doubled the rate of GET /v1/result.
+ */
+static enum cv_err
+find_prepared(struct cv_db *db, const char *sql, int param_count,
+              const struct prepared **found)
+{
+    struct prepared *entry;
+    PGresult        *res;
+    enum cv_err      rc;
+    size_t           i;
+
+    *found = NULL;
+    if (db->cfg->db_prepare == 0 || param_count == 0) {
+        return CV_OK;
+    }
+    for (i = 0; i < db->prepared_count; i++) {
+        if (strcmp(db->prepared[i].sql, sql) == 0) {
+            *found = &db->prepared[i];
+            return CV_OK;
+        }
+    }
+    if (db->prepared_count == PREPARED_MAX) {
+        return CV_OK;
+    }
+
+    entry = &db->prepared[db->prepared_count];
+    entry->sql = strdup(sql);
+    if (entry->sql == NULL) {
+        set_error(db, "could not prepare statement", "out of memory");
+        return CV_ENOMEM;
+    }
+    (void)snprintf(entry->name, sizeof(entry->name), "cv%lu", db->prepared_serial++);
+    res = PQprepare(db->conn, entry->name, sql, param_count, NULL);
+    if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+        if (res == NULL) {
+            set_error(db, "could not prepare statement", PQerrorMessage(db->conn));
+            rc = PQstatus(db->conn) == CONNECTION_OK ? CV_ENOMEM : CV_EUNAVAIL;
+        } else {
+            set_error(db, "statement failed", PQresultErrorMessage(res));
+            rc = classify(db, res);
+        }
+        PQclear(res);
+        free(entry->sql);
+        entry->sql = NULL;
+        return rc;
+    }
+    PQclear(res);
+    db->prepared_count++;
+    *found = entry;
+    return CV_OK;
+}
+
 enum cv_err
 cv_db_exec(struct cv_db *db, const char *sql, int param_count, const char *const *params,
            PGresult **out)
 {
-    PGresult      *res;
-    ExecStatusType status;
-    enum cv_err    rc;
+    const struct prepared *prepared;
+    PGresult              *res;
+    ExecStatusType         status;
+    enum cv_err            rc;
 
     if (out != NULL) {
         *out = NULL;
@@ -194,8 +279,16 @@ cv_db_exec(struct cv_db *db, const char *sql, int param_count, const char *const
     if (rc != CV_OK) {
         return rc;
     }
+    rc = find_prepared(db, sql, param_count, &prepared);
+    if (rc != CV_OK) {
+        return rc;
+    }
 
-    res = PQexecParams(db->conn, sql, param_count, NULL, params, NULL, NULL, 0);
+    if (prepared != NULL) {
+        res = PQexecPrepared(db->conn, prepared->name, param_count, params, NULL, NULL, 0);
+    } else {
+        res = PQexecParams(db->conn, sql, param_count, NULL, params, NULL, NULL, 0);
+    }
     if (res == NULL) {
         set_error(db, "could not run statement", PQerrorMessage(db->conn));
         return PQstatus(db->conn) == CONNECTION_OK ? CV_ENOMEM : CV_EUNAVAIL;
@@ -205,6 +298,12 @@ cv_db_exec(struct cv_db *db, const char *sql, int param_count, const char *const
         set_error(db, "statement failed", PQresultErrorMessage(res));
         rc = classify(db, res);
         PQclear(res);
+        /* 0A000 "cached plan must not change result type": a migration altered a
+         * table under the prepared statements. Prepare them again from the next call;
+         * the stale ones stay on the server under their unused names. */
+        if (prepared != NULL && strcmp(db->sqlstate, "0A000") == 0) {
+            forget_prepared(db);
+        }
         return rc;
     }
     if (out != NULL) {
