@@ -68,7 +68,7 @@ static const struct cfg_row cfg_rows[] = {
     STR("DB_PASSWORD", "", CFG_SECRET, db_password, "all",
         "database password; also DB_PASSWORD_FILE"),
     STR("DB_SSLMODE", "prefer", CFG_REQUIRED, db_sslmode, "all", "libpq sslmode"),
-    INT("DB_CONNECT_TIMEOUT_S", "5", 1, 600, db_connect_timeout_s, "all",
+    INT("DB_CONNECT_TIMEOUT_S", "10", 1, 600, db_connect_timeout_s, "all",
         "seconds to wait for a database connection"),
     INT("DB_STATEMENT_TIMEOUT_MS", "10000", 100, 3600000, db_statement_timeout_ms, "all",
         "milliseconds before the server cancels one statement"),
