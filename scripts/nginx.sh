@@ -12,6 +12,8 @@
 #   HTTP_ADDR, HTTP_PORT, UPLOAD_MAX_BYTES    see load_web_settings in lib.sh
 #   RATE_LIMIT, RATE_LIMIT_BURST              per client address on HTTP_PORT, in
 #                                             nginx's syntax (10r/s, 20)
+#   UPLOADS_PER_CLIENT                        uploads one client address may have in
+#                                             progress at once (2); 429 beyond
 #   NGINX_STRICT_PORT                         when set, a second server on this port with
 #   STRICT_RATE_LIMIT, STRICT_RATE_LIMIT_BURST  its own tight limit (1r/m, 2), for tests
 #   API_TIMEOUT_S                             seconds nginx waits for a responder (60)
@@ -44,6 +46,7 @@ render_config() {
     load_web_settings
     RATE_LIMIT=${RATE_LIMIT:-10r/s}
     RATE_LIMIT_BURST=${RATE_LIMIT_BURST:-20}
+    UPLOADS_PER_CLIENT=${UPLOADS_PER_CLIENT:-2}
     API_TIMEOUT_S=${API_TIMEOUT_S:-60}
     USER_DIRECTIVE=
     if [ "$(id -u)" = 0 ]; then
@@ -61,12 +64,12 @@ render_config() {
     rm -f "$NGINX_DIR"/servers/*.conf
     ZONE=cv_api PORT=$HTTP_PORT \
         render "$ROOT/nginx/server.conf.in" "$NGINX_DIR/servers/api.conf" \
-        ZONE HTTP_ADDR PORT RATE_LIMIT RATE_LIMIT_BURST WEB_DIR NGINX_DIR
+        ZONE HTTP_ADDR PORT RATE_LIMIT RATE_LIMIT_BURST UPLOADS_PER_CLIENT WEB_DIR NGINX_DIR
     if [ -n "${NGINX_STRICT_PORT:-}" ]; then
         ZONE=cv_strict PORT=$NGINX_STRICT_PORT RATE_LIMIT=${STRICT_RATE_LIMIT:-1r/m} \
             RATE_LIMIT_BURST=${STRICT_RATE_LIMIT_BURST:-2} \
             render "$ROOT/nginx/server.conf.in" "$NGINX_DIR/servers/strict.conf" \
-            ZONE HTTP_ADDR PORT RATE_LIMIT RATE_LIMIT_BURST WEB_DIR NGINX_DIR
+            ZONE HTTP_ADDR PORT RATE_LIMIT RATE_LIMIT_BURST UPLOADS_PER_CLIENT WEB_DIR NGINX_DIR
         state_set NGINX_STRICT_PORT "$NGINX_STRICT_PORT"
     fi
 

@@ -269,6 +269,17 @@ def test_post_openapi_yaml_is_405_with_allow(stack):
     assert resp.header("Allow") in ("GET", "GET, HEAD"), resp.headers
 
 
+def test_trace_is_405_with_allow_of_the_path(stack):
+    # nginx rejects TRACE itself, before the responders see it.
+    for path, allow in (("/v1/evaluate", "POST"), ("/upload", "POST"),
+                        (f"/v1/result/{UNKNOWN_ID}", "GET, HEAD"), ("/healthz", "GET, HEAD"),
+                        ("/metrics", "GET")):
+        resp = stack.api.request("TRACE", path)
+        assert_error(resp, 405, "method_not_allowed")
+        assert resp.header("Allow") == allow, (path, resp.headers)
+        assert resp.header("Content-Type") == "application/json; charset=utf-8", resp.headers
+
+
 def test_head_metrics_is_405(stack):
     stack.require("cv-api")
     resp = stack.api.request("HEAD", "/metrics")

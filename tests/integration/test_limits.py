@@ -1,5 +1,7 @@
 """Limits that nginx enforces itself, with responses in the API's JSON error format."""
 
+import socket
+import time
 import uuid
 
 LIMIT_HEADERS = {"Content-Type": "application/octet-stream"}
@@ -45,3 +47,45 @@ def test_rate_limit_is_429_json(stack):
 def test_probes_are_not_rate_limited(stack):
     statuses = [stack.strict.get("/healthz").status for _ in range(10)]
     assert 429 not in statuses, statuses
+
+
+def hold_upload(client):
+    """Start an upload whose body never arrives, so it stays in progress in nginx.
+    Returns the socket, which the caller closes."""
+    sock = socket.create_connection((client.host, client.port), timeout=10)
+    sock.sendall(b"POST /v1/upload HTTP/1.1\r\nHost: test\r\n"
+                 b"Content-Type: multipart/form-data; boundary=held\r\n"
+                 b"Content-Length: 100000\r\n\r\n--held\r\n")
+    return sock
+
+
+def test_uploads_per_client_bounded(stack):
+    limit = int(stack.settings["UPLOADS_PER_CLIENT"])
+    cv, project = stack.samples()
+    held = []
+    try:
+        for _ in range(limit):
+            held.append(hold_upload(stack.api))
+        # nginx takes a slot once it has read a request's headers, which may be a
+        # moment after sendall() returns, so the request over the limit is retried.
+        deadline = time.monotonic() + 10
+        resp = stack.api.upload(cv, project)
+        while resp.status != 429 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            resp = stack.api.upload(cv, project)
+        assert resp.status == 429, resp
+        assert resp.error_code() == "rate_limited", resp
+        assert "uploads in progress" in resp.json()["error"]["message"], resp
+        assert resp.header("Retry-After") == "1", resp.headers
+        assert resp.request_id, resp.headers
+        # Other requests of the same client still pass.
+        assert stack.api.get("/healthz").status == 200
+    finally:
+        for sock in held:
+            sock.close()
+    deadline = time.monotonic() + 10
+    resp = stack.api.upload(cv, project)
+    while resp.status == 429 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        resp = stack.api.upload(cv, project)
+    assert resp.status == 200, resp
