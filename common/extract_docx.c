@@ -369,6 +369,30 @@ end_element(struct walk *walk, const xmlChar *ns, const char *name)
 }
 
 /*
+ * Returns the error for a part that libxml2 stopped reading: CV_ETOOLARGE when it
+ * stopped at one of its own size limits, which hold because XML_PARSE_HUGE is off (a
+ * text node over 10 MB, nesting deeper than 256), and CV_EUNREADABLE otherwise.
+ * libxml2 2.9 gives those limits no error code of their own, so its message tells.
+ */
+static enum cv_err
+parse_failure(struct docx *docx, const char *part)
+{
+    const xmlError *err = xmlGetLastError();
+    const char     *message = err != NULL && err->message != NULL ? err->message : "";
+
+    if (strstr(message, "huge text node") != NULL ||
+        strstr(message, "XML_PARSE_HUGE") != NULL) {
+        return cv_extract_fail(CV_ETOOLARGE, docx->errbuf, docx->errbuf_len,
+                               "DOCX part %s exceeds the XML parser's limits: %s", part,
+                               strstr(message, "huge text node") != NULL
+                                   ? "a text run longer than 10 MB"
+                                   : "elements nested deeper than 256");
+    }
+    return cv_extract_fail(CV_EUNREADABLE, docx->errbuf, docx->errbuf_len,
+                           "DOCX part %s is not well-formed XML", part);
+}
+
+/*
  * Walks the elements of one part and feeds its text to norm. Returns CV_OK, the
  * normaliser's CV_ETOOLARGE or CV_ENOMEM, CV_ETIMEOUT, or CV_EUNREADABLE for XML that
  * is not well-formed or carries a DTD (with the reason in errbuf).
@@ -429,8 +453,7 @@ walk_part(struct docx *docx, xmlTextReaderPtr reader, const char *part,
         return rc;
     }
     if (ret < 0) {
-        return cv_extract_fail(CV_EUNREADABLE, docx->errbuf, docx->errbuf_len,
-                               "DOCX part %s is not well-formed XML", part);
+        return parse_failure(docx, part);
     }
     return CV_OK;
 }
@@ -467,6 +490,7 @@ with_part(struct docx *docx, const char *part,
      * NONET: never fetch anything. NOERROR and NOWARNING keep libxml2 off stderr. No
      * NOENT, DTDLOAD or HUGE: entities stay unexpanded and the default size limits hold.
      */
+    xmlResetLastError(); /* parse_failure() reads the error of this part only */
     reader = xmlReaderForIO(read_part, close_part, &in, part, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (reader == NULL) {

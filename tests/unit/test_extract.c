@@ -615,6 +615,30 @@ test_docx_declared_size_ignored(void **state)
     assert_non_null(strstr(reason, "longer than the limit of 2097152"));
 }
 
+/* libxml2's own limits, kept by leaving XML_PARSE_HUGE off, are document limits too. */
+static void
+test_docx_parser_limits(void **state)
+{
+    struct cv_extract_limits limits = default_limits;
+    struct cv_extract_result result;
+    char                     reason[256];
+
+    (void)state;
+    limits.max_text_bytes = 16 * 1024 * 1024;
+    assert_int_equal(extract_fixture("huge_text_node.docx", &limits, &result, reason,
+                                     sizeof(reason)), CV_ETOOLARGE);
+    assert_non_null(strstr(reason, "a text run longer than 10 MB"));
+
+    assert_int_equal(extract_fixture("deep_nesting.docx", &limits, &result, reason,
+                                     sizeof(reason)), CV_ETOOLARGE);
+    assert_non_null(strstr(reason, "elements nested deeper than 256"));
+
+    /* A later part that is merely broken is still unreadable, not too large. */
+    assert_int_equal(extract_fixture("bad_xml.docx", &limits, &result, reason,
+                                     sizeof(reason)), CV_EUNREADABLE);
+    assert_non_null(strstr(reason, "not well-formed XML"));
+}
+
 static void
 test_docx_entry_limit(void **state)
 {
@@ -942,6 +966,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_docx_strict_namespaces),
         cmocka_unit_test(test_docx_zip_bomb_stopped),
         cmocka_unit_test(test_docx_declared_size_ignored),
+        cmocka_unit_test(test_docx_parser_limits),
         cmocka_unit_test(test_docx_entry_limit),
         cmocka_unit_test(test_docx_errors),
         cmocka_unit_test(test_docx_missing_main_part),

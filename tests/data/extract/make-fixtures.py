@@ -188,6 +188,16 @@ def make_zip_bombs():
     write_zip("many_entries.docx", docx_entries(document(para(run("Few words"))), extra=extra))
 
 
+def make_parser_limit_docx():
+    # Past libxml2's own limits without XML_PARSE_HUGE: a text node over 10 MB, and
+    # elements nested deeper than 256.
+    body = para(run("Start of a huge run")) + para(run("y" * (11 * 1024 * 1024)))
+    write_zip("huge_text_node.docx", docx_entries(document(body)))
+    nested = "<w:sdt><w:sdtContent>" * 300 + para(run("Deep")) + \
+        "</w:sdtContent></w:sdt>" * 300
+    write_zip("deep_nesting.docx", docx_entries(document(nested)))
+
+
 def make_broken_docx():
     write_zip("no_main_part.docx", [
         ("[Content_Types].xml", CONTENT_TYPES),
@@ -291,6 +301,7 @@ def main():
     make_structure_docx()
     make_strict_docx()
     make_zip_bombs()
+    make_parser_limit_docx()
     make_broken_docx()
     make_pdfs()
     return 0
