@@ -372,7 +372,7 @@ end_element(struct walk *walk, const xmlChar *ns, const char *name)
  * Returns the error for a part that libxml2 stopped reading: CV_ETOOLARGE when it
  * stopped at one of its own size limits, which hold because XML_PARSE_HUGE is off (a
  * text node over 10 MB, nesting deeper than 256), and CV_EUNREADABLE otherwise.
- * libxml2 2.9 gives those limits no error code of their own, so its message tells.
+ * libxml2 2.9 gives those limits no error code of their own, so the message is matched.
  */
 static enum cv_err
 parse_failure(struct docx *docx, const char *part)
