@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/config.h"
+#include "common/envfile.h"
 #include "common/log.h"
 
 enum cfg_type {
@@ -180,13 +182,6 @@ static const struct cfg_row cfg_rows[] = {
 
 #define CFG_ROW_COUNT (sizeof(cfg_rows) / sizeof(cfg_rows[0]))
 
-/* Values read from an env file; a fixed table keeps the loader allocation-light. */
-struct file_vars {
-    char  *names[CFG_ROW_COUNT * 2];    /* owned */
-    char  *values[CFG_ROW_COUNT * 2];   /* owned */
-    size_t count;
-};
-
 static char **
 str_field(struct cv_config *cfg, const struct cfg_row *row)
 {
@@ -197,102 +192,6 @@ static long *
 int_field(struct cv_config *cfg, const struct cfg_row *row)
 {
     return (long *)((char *)cfg + row->offset);
-}
-
-static const char *
-file_lookup(const struct file_vars *vars, const char *name)
-{
-    size_t i;
-
-    for (i = 0; i < vars->count; i++) {
-        if (strcmp(vars->names[i], name) == 0) {
-            return vars->values[i];
-        }
-    }
-    return NULL;
-}
-
-static void
-file_vars_cleanup(struct file_vars *vars)
-{
-    size_t i;
-
-    for (i = 0; i < vars->count; i++) {
-        free(vars->names[i]);
-        free(vars->values[i]);
-    }
-    vars->count = 0;
-}
-
-/* Strips one pair of matching quotes, as systemd does for EnvironmentFile= values. */
-static void
-unquote(char *value)
-{
-    size_t len = strlen(value);
-
-    if (len >= 2 && (value[0] == '"' || value[0] == '\'') && value[len - 1] == value[0]) {
-        memmove(value, value + 1, len - 2);
-        value[len - 2] = '\0';
-    }
-}
-
-/* Reads KEY=value lines; blank lines and lines starting with # or ; are skipped. */
-static enum cv_err
-read_env_file(const char *path, struct file_vars *vars, struct cv_buf *errors)
-{
-    FILE   *fp;
-    char    line[8192];
-    char   *eq;
-    char   *name;
-    char   *value;
-    size_t  lineno = 0;
-    enum cv_err rc = CV_OK;
-
-    fp = fopen(path, "r");
-    if (fp == NULL) {
-        (void)cv_buf_printf(errors, "could not open config file \"%s\": %s\n", path,
-                            strerror(errno));
-        return CV_EINVAL;
-    }
-    while (fgets(line, sizeof(line), fp) != NULL) {
-        lineno++;
-        line[strcspn(line, "\r\n")] = '\0';
-        name = line;
-        while (isspace((unsigned char)*name)) {
-            name++;
-        }
-        if (*name == '\0' || *name == '#' || *name == ';') {
-            continue;
-        }
-        if (strncmp(name, "export ", 7) == 0) {
-            name += 7;
-        }
-        eq = strchr(name, '=');
-        if (eq == NULL || eq == name) {
-            (void)cv_buf_printf(errors, "%s:%zu: expected KEY=value\n", path, lineno);
-            rc = CV_EINVAL;
-            continue;
-        }
-        *eq = '\0';
-        value = eq + 1;
-        unquote(value);
-        if (vars->count == sizeof(vars->names) / sizeof(vars->names[0])) {
-            (void)cv_buf_printf(errors, "%s:%zu: too many settings\n", path, lineno);
-            rc = CV_EINVAL;
-            break;
-        }
-        vars->names[vars->count] = strdup(name);
-        vars->values[vars->count] = strdup(value);
-        if (vars->names[vars->count] == NULL || vars->values[vars->count] == NULL) {
-            free(vars->names[vars->count]);
-            free(vars->values[vars->count]);
-            rc = CV_ENOMEM;
-            break;
-        }
-        vars->count++;
-    }
-    fclose(fp);
-    return rc;
 }
 
 /* Reads a secret from a file; one trailing newline is dropped. Caller frees. */
@@ -345,7 +244,7 @@ parse_long(const char *text, long *out)
 /* Applies one row; reports a bad value into errors. */
 static enum cv_err
 load_row(struct cv_config *cfg, const struct cfg_row *row, cv_config_lookup_fn lookup,
-         void *ctx, const struct file_vars *vars, struct cv_buf *errors)
+         void *ctx, const struct cv_envfile *file, struct cv_buf *errors)
 {
     char        file_name[128];
     const char *text;
@@ -356,13 +255,13 @@ load_row(struct cv_config *cfg, const struct cfg_row *row, cv_config_lookup_fn l
 
     text = lookup(row->name, ctx);
     if (text == NULL) {
-        text = file_lookup(vars, row->name);
+        text = cv_envfile_get(file, row->name);
     }
     if (text == NULL && (row->flags & CFG_SECRET) != 0) {
         (void)snprintf(file_name, sizeof(file_name), "%s_FILE", row->name);
         secret_path = lookup(file_name, ctx);
         if (secret_path == NULL) {
-            secret_path = file_lookup(vars, file_name);
+            secret_path = cv_envfile_get(file, file_name);
         }
         if (secret_path != NULL) {
             owned = read_secret_file(secret_path, errors, row->name);
@@ -406,30 +305,152 @@ out:
     return rc;
 }
 
+/* Names of settings are short, so a longer key gets no suggestion. */
+#define KEY_SUGGEST_MAX_LEN 64
+
+/* Whether a row reads name, as NAME or, for a secret, as NAME_FILE. */
+static int
+is_known_key(const char *name)
+{
+    const struct cfg_row *row;
+    size_t                row_len;
+    size_t                i;
+
+    for (i = 0; i < CFG_ROW_COUNT; i++) {
+        row = &cfg_rows[i];
+        if (strcmp(name, row->name) == 0) {
+            return 1;
+        }
+        row_len = strlen(row->name);
+        if ((row->flags & CFG_SECRET) != 0 && strncmp(name, row->name, row_len) == 0 &&
+            strcmp(name + row_len, "_FILE") == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Returns the Levenshtein distance of a and b, ignoring case, or SIZE_MAX if too long. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+    size_t prev[KEY_SUGGEST_MAX_LEN + 1];
+    size_t cur[KEY_SUGGEST_MAX_LEN + 1];
+    size_t a_len = strlen(a);
+    size_t b_len = strlen(b);
+    size_t cost;
+    size_t best;
+    size_t i;
+    size_t j;
+
+    if (a_len > KEY_SUGGEST_MAX_LEN || b_len > KEY_SUGGEST_MAX_LEN) {
+        return SIZE_MAX;
+    }
+    for (j = 0; j <= b_len; j++) {
+        prev[j] = j;
+    }
+    for (i = 1; i <= a_len; i++) {
+        cur[0] = i;
+        for (j = 1; j <= b_len; j++) {
+            cost = toupper((unsigned char)a[i - 1]) == toupper((unsigned char)b[j - 1]) ? 0 : 1;
+            best = prev[j - 1] + cost;
+            if (prev[j] + 1 < best) {
+                best = prev[j] + 1;
+            }
+            if (cur[j - 1] + 1 < best) {
+                best = cur[j - 1] + 1;
+            }
+            cur[j] = best;
+        }
+        memcpy(prev, cur, (b_len + 1) * sizeof(prev[0]));
+    }
+    return prev[b_len];
+}
+
+/* Returns the setting name closest to name within two edits, or NULL. */
+static const char *
+suggest_key(const char *name)
+{
+    const char *best = NULL;
+    size_t      best_distance = 3;
+    size_t      distance;
+    size_t      i;
+
+    for (i = 0; i < CFG_ROW_COUNT; i++) {
+        distance = edit_distance(name, cfg_rows[i].name);
+        if (distance < best_distance) {
+            best = cfg_rows[i].name;
+            best_distance = distance;
+        }
+    }
+    return best;
+}
+
+/* Copies the keys of file that no row reads into cfg->unknown_keys. */
+static enum cv_err
+collect_unknown_keys(struct cv_config *cfg, const char *path, const struct cv_envfile *file)
+{
+    struct cv_config_unknown_key *key;
+    size_t                        i;
+
+    cfg->file_path = strdup(path);
+    if (cfg->file_path == NULL) {
+        return CV_ENOMEM;
+    }
+    for (i = 0; i < file->count; i++) {
+        if (is_known_key(file->vars[i].name)) {
+            continue;
+        }
+        if (cfg->unknown_keys == NULL) {
+            cfg->unknown_keys = calloc(file->count, sizeof(*cfg->unknown_keys));
+            if (cfg->unknown_keys == NULL) {
+                return CV_ENOMEM;
+            }
+        }
+        key = &cfg->unknown_keys[cfg->unknown_key_count];
+        key->name = strdup(file->vars[i].name);
+        if (key->name == NULL) {
+            return CV_ENOMEM;
+        }
+        key->line = file->vars[i].line;
+        key->suggestion = suggest_key(key->name);
+        cfg->unknown_key_count++;
+    }
+    return CV_OK;
+}
+
 enum cv_err
 cv_config_load(struct cv_config *cfg, cv_config_lookup_fn lookup, void *ctx,
                const char *env_file, struct cv_buf *errors)
 {
-    struct file_vars   vars;
+    struct cv_envfile  file;
     enum cv_log_level  level;
     enum cv_err        rc = CV_OK;
-    enum cv_err        row_rc;
+    enum cv_err        step_rc;
     size_t             i;
 
     memset(cfg, 0, sizeof(*cfg));
-    vars.count = 0;
+    memset(&file, 0, sizeof(file));
 
     if (env_file != NULL && env_file[0] != '\0') {
-        rc = read_env_file(env_file, &vars, errors);
+        rc = cv_envfile_read(&file, env_file, errors);
+        if (rc == CV_ENOMEM) {
+            goto out;
+        }
+        step_rc = collect_unknown_keys(cfg, env_file, &file);
+        if (step_rc != CV_OK) {
+            rc = step_rc;
+            goto out;
+        }
     }
 
     for (i = 0; i < CFG_ROW_COUNT; i++) {
-        row_rc = load_row(cfg, &cfg_rows[i], lookup, ctx, &vars, errors);
-        if (row_rc == CV_ENOMEM) {
+        step_rc = load_row(cfg, &cfg_rows[i], lookup, ctx, &file, errors);
+        if (step_rc == CV_ENOMEM) {
             rc = CV_ENOMEM;
             goto out;
         }
-        if (row_rc != CV_OK) {
+        if (step_rc != CV_OK) {
             rc = CV_EINVAL;
         }
     }
@@ -451,8 +472,49 @@ cv_config_load(struct cv_config *cfg, cv_config_lookup_fn lookup, void *ctx,
         }
     }
 out:
-    file_vars_cleanup(&vars);
+    cv_envfile_cleanup(&file);
     return rc;
+}
+
+enum cv_err
+cv_config_check_unknown(const struct cv_config *cfg, struct cv_buf *errors)
+{
+    const struct cv_config_unknown_key *key;
+    size_t                              i;
+
+    for (i = 0; i < cfg->unknown_key_count; i++) {
+        key = &cfg->unknown_keys[i];
+        if (key->suggestion != NULL) {
+            (void)cv_buf_printf(errors,
+                                "%s:%zu: unknown key \"%.64s\", did you mean \"%s\"?\n",
+                                cfg->file_path, key->line, key->name, key->suggestion);
+        } else {
+            (void)cv_buf_printf(errors,
+                                "%s:%zu: unknown key \"%.64s\": no setting has this name "
+                                "(docs/config.md lists them)\n",
+                                cfg->file_path, key->line, key->name);
+        }
+    }
+    return cfg->unknown_key_count > 0 ? CV_EINVAL : CV_OK;
+}
+
+void
+cv_config_log_unknown(const struct cv_config *cfg)
+{
+    const struct cv_config_unknown_key *key;
+    char                                path[512];
+    char                                name[96];
+    size_t                              i;
+
+    for (i = 0; i < cfg->unknown_key_count; i++) {
+        key = &cfg->unknown_keys[i];
+        (void)cv_log_quote(path, sizeof(path), cfg->file_path);
+        (void)cv_log_quote(name, sizeof(name), key->name);
+        cv_log_warn(NULL, "config.unknown_key", CV_EINVAL,
+                    "ignoring a config file key that names no setting",
+                    "file=%s line=%zu key=%s suggestion=%s", path, key->line, name,
+                    key->suggestion != NULL ? key->suggestion : "\"\"");
+    }
 }
 
 static const char *
@@ -482,6 +544,11 @@ cv_config_cleanup(struct cv_config *cfg)
             *str_field(cfg, &cfg_rows[i]) = NULL;
         }
     }
+    for (i = 0; i < cfg->unknown_key_count; i++) {
+        free(cfg->unknown_keys[i].name);
+    }
+    free(cfg->unknown_keys);
+    free(cfg->file_path);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -524,7 +591,10 @@ cv_config_print_markdown(FILE *out)
                  "`KEY=value` lines from the file named by `--config FILE` or "
                  "`CV_CONFIG_FILE` (the format of systemd's `EnvironmentFile=`); the "
                  "environment wins over the file. A secret `NAME` may instead be read from "
-                 "the file named by `NAME_FILE`.\n\n"
+                 "the file named by `NAME_FILE`. Blanks around keys and unquoted values in "
+                 "the file are stripped. A key of the file that is neither listed here nor "
+                 "a secret's `NAME_FILE` fails `cvctl check-config` and makes the services "
+                 "log a warning, as the README's configuration section explains.\n\n"
                  "| variable | default | range | used by | meaning |\n"
                  "|---|---|---|---|---|\n");
     for (i = 0; i < CFG_ROW_COUNT; i++) {

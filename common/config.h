@@ -25,6 +25,13 @@ struct cv_llm_provider_config {
     long  json_mode;   /* 1 = send response_format {"type": "json_object"} */
 };
 
+/* A key of the config file that names no setting, so the loader ignores its value. */
+struct cv_config_unknown_key {
+    char       *name;         /* owned */
+    size_t      line;         /* 1-based line number in the config file */
+    const char *suggestion;   /* static setting name one or two edits away, or NULL */
+};
+
 struct cv_config {
     /* logging */
     char *log_level;                  /* owned: debug, info, warn, error */
@@ -95,6 +102,11 @@ struct cv_config {
     long  retrieval_top_k;
     char *prompts_dir;                /* owned */
     char *kb_dir;                     /* owned */
+
+    /* the config file's unknown keys, in file order, for the two functions below */
+    char                         *file_path;          /* owned, NULL = no file read */
+    struct cv_config_unknown_key *unknown_keys;       /* owned array */
+    size_t                        unknown_key_count;
 };
 
 /* Looks a variable up by name; returns NULL when unset. getenv() fits. */
@@ -104,7 +116,10 @@ typedef const char *(*cv_config_lookup_fn)(const char *name, void *ctx);
  * Fills cfg from lookup, falling back to the KEY=value file env_file (NULL = none) and
  * then to the table's defaults. Every invalid value is reported as one line in errors
  * ("DB_PORT: invalid value \"x\": expected an integer in 1..65535") and the result is
- * CV_EINVAL; cfg must then still be released with cv_config_cleanup().
+ * CV_EINVAL; cfg must then still be released with cv_config_cleanup(). So is every bad
+ * line of env_file ("cv.env:7: expected KEY=value"), whose syntax common/envfile.h gives.
+ * A key of env_file that names no setting is not an error here: it is stored in
+ * cfg->unknown_keys. Names that only lookup returns are never checked.
  */
 enum cv_err cv_config_load(struct cv_config *cfg, cv_config_lookup_fn lookup, void *ctx,
                            const char *env_file, struct cv_buf *errors);
@@ -112,6 +127,19 @@ enum cv_err cv_config_load(struct cv_config *cfg, cv_config_lookup_fn lookup, vo
 /* Loads from the process environment; env_file as above. */
 enum cv_err cv_config_load_env(struct cv_config *cfg, const char *env_file,
                                struct cv_buf *errors);
+
+/*
+ * Adds one line per unknown key of the config file to errors, such as
+ * "cv.env:3: unknown key \"DB_NAEM\", did you mean \"DB_NAME\"?", and returns
+ * CV_EINVAL when there is any. For check commands, which treat such a key as an error.
+ */
+enum cv_err cv_config_check_unknown(const struct cv_config *cfg, struct cv_buf *errors);
+
+/*
+ * Logs one warning (event=config.unknown_key) per unknown key of the config file. For
+ * the services, which start anyway. Call it after cv_log_open().
+ */
+void cv_config_log_unknown(const struct cv_config *cfg);
 
 /* Frees every string in cfg and zeroes it. A zeroed cfg is a no-op. */
 void cv_config_cleanup(struct cv_config *cfg);

@@ -24,7 +24,7 @@ static const struct ctl_command commands[] = {
     {"kb-load", ctl_kb_load, "load the knowledge base from KB_DIR into PostgreSQL"},
     {"requeue", ctl_requeue, "requeue jobs: --failed, --stranded or JOB_ID..."},
     {"dev-broker", ctl_dev_broker,
-     "run a development Kafka broker on loopback: --partitions N --bootstrap-file PATH"},
+     "run a development Kafka broker on loopback: --partitions N --port N --bootstrap-file PATH"},
     {"free-port", ctl_free_port, "print a free TCP port on 127.0.0.1"},
     {"wait-ready", ctl_wait_ready, "wait for the database and broker: --timeout-ms N"},
     {"check-config", cmd_check_config, "validate the configuration and print it, secrets masked"},
@@ -42,13 +42,27 @@ usage(FILE *out)
     }
 }
 
+/* Unlike the services, which only log a warning, fails on an unknown config file key. */
 static int
 cmd_check_config(const struct cv_config *cfg, int argc, char **argv)
 {
+    struct cv_buf errors;
+    int           status = 0;
+
     (void)argc;
     (void)argv;
+    cv_buf_init(&errors, 65536);
+    if (cv_config_check_unknown(cfg, &errors) != CV_OK) {
+        fprintf(stderr, "cvctl: invalid configuration:\n%s",
+                errors.data != NULL ? errors.data : "");
+        status = 1;
+        goto out;
+    }
     cv_config_print(cfg, stdout);
-    return 0;
+    fprintf(stderr, "cvctl: configuration is valid\n");
+out:
+    cv_buf_cleanup(&errors);
+    return status;
 }
 
 static int
@@ -102,6 +116,9 @@ main(int argc, char **argv)
     cv_buf_cleanup(&errors);
     (void)cv_log_parse_level(cfg.log_level, &level); /* validated by cv_config_load */
     cv_log_open("cvctl", level, 0);
+    if (cmd->run != cmd_check_config) {
+        cv_config_log_unknown(&cfg);
+    }
 
     status = cmd->run(&cfg, argc - argi - 1, argv + argi + 1);
     cv_config_cleanup(&cfg);

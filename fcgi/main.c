@@ -363,6 +363,11 @@ main(int argc, char **argv)
         goto out;
     }
     if (opt.is_check_only) {
+        if (cv_config_check_unknown(&cfg, &errors) != CV_OK) {
+            fprintf(stderr, "cv-api: invalid configuration:\n%s",
+                    errors.data != NULL ? errors.data : "");
+            goto out;
+        }
         cv_config_print(&cfg, stdout);
         fprintf(stderr, "cv-api: configuration is valid\n");
         status = 0;
@@ -370,6 +375,7 @@ main(int argc, char **argv)
     }
     (void)cv_log_parse_level(cfg.log_level, &level); /* validated by cv_config_load */
     cv_log_open("cv-api", level, 0);
+    cv_config_log_unknown(&cfg);
 
     if (FCGX_Init() != 0) {
         fprintf(stderr, "cv-api: could not initialise libfcgi\n");

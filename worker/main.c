@@ -317,6 +317,13 @@ main(int argc, char **argv)
         cv_config_cleanup(&worker.cfg);
         return 1;
     }
+    if (is_check && cv_config_check_unknown(&worker.cfg, &errors) != CV_OK) {
+        fprintf(stderr, "cv-worker: invalid configuration:\n%s",
+                errors.data != NULL ? errors.data : "");
+        cv_buf_cleanup(&errors);
+        cv_config_cleanup(&worker.cfg);
+        return 1;
+    }
     cv_buf_cleanup(&errors);
     if (is_check) {
         cv_config_print(&worker.cfg, stdout);
@@ -325,6 +332,7 @@ main(int argc, char **argv)
     }
     (void)cv_log_parse_level(worker.cfg.log_level, &level); /* validated by the loader */
     cv_log_open("cv-worker", level, 1);
+    cv_config_log_unknown(&worker.cfg);
     if (worker.cfg.worker_id[0] != '\0') {
         (void)snprintf(worker.worker_id, sizeof(worker.worker_id), "%s", worker.cfg.worker_id);
     } else {
