@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # The cv-api responders of this checkout, spawned by spawn-fcgi on one Unix socket.
-#   api.sh start        spawn-fcgi -F $API_RESPONDERS (default 4) on $API_SOCKET
+#   api.sh start        spawn-fcgi -F $API_RESPONDERS (default 4) on $API_SOCKET. When
+#                       some responders run but not API_RESPONDERS of them, it stops
+#                       them and starts the whole set again, because spawn-fcgi neither
+#                       replaces a responder that died nor adds one to a live socket
 #   api.sh stop         TERM every responder, KILL those still running after 15 s
-#   api.sh status       prints how many responders run; exit 0 when all do
+#   api.sh status       prints "RUNNING of STARTED"; exit 0 when all that the last start
+#                       started still run
 #   api.sh foreground   one responder on the same socket, in the foreground: spawn-fcgi
 #                       -n binds the socket and execs cv-api in its own process, so the
 #                       caller gets cv-api's exit status (the leak check needs it)
-# The responders read the service configuration through CV_CONFIG_FILE (stack.sh
-# exports it) and append their stderr, one logfmt line per event, to
-# $VAR_DIR/log/cv-api.log. When root starts them, the socket belongs to the web
+# The responders read the service configuration through CV_CONFIG_FILE (default
+# $VAR_DIR/cv.env, which stack.sh writes) and append their stderr, one logfmt line per
+# event, to $VAR_DIR/log/cv-api.log. When root starts them, the socket belongs to the web
 # servers' group (WEB_USER's) with mode 0660, so nginx and lighttpd workers can connect;
 # otherwise it is 0600 and the web servers run as the same user.
 source "$(dirname "$0")/lib.sh"
 
 SPAWN_FCGI=${SPAWN_FCGI:-/usr/bin/spawn-fcgi}
+export CV_CONFIG_FILE=${CV_CONFIG_FILE:-$CV_ENV}
 PIDFILE=$VAR_DIR/run/api.pids
 LOG=$VAR_DIR/log/cv-api.log
 
@@ -72,9 +77,13 @@ api_start() {
     mkdir -p "$VAR_DIR/run" "$VAR_DIR/log"
 
     mapfile -t pids < <(running_pids)
-    if [ ${#pids[@]} -gt 0 ]; then
-        say "responders already running (${#pids[@]}) on $API_SOCKET"
+    if [ ${#pids[@]} -eq "$count" ]; then
+        say "responders already running ($count) on $API_SOCKET"
         return 0
+    fi
+    if [ ${#pids[@]} -gt 0 ]; then
+        say "${#pids[@]} responders run on $API_SOCKET instead of $count; restarting all of them"
+        api_stop
     fi
     socket_options
 

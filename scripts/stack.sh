@@ -158,6 +158,9 @@ stack_status() {
 
     if api=$("$SCRIPTS/api.sh" status); then
         status_line responders running "$api on $(state_get API_SOCKET)"
+    elif [ "${api%% *}" != 0 ]; then
+        status_line responders degraded "$api on $(state_get API_SOCKET); scripts/api.sh start restarts them"
+        rc=3
     else
         status_line responders stopped "$api"
         rc=3

@@ -5,12 +5,13 @@
 #   worker.sh stop     TERM, which lets running jobs finish for WORKER_DRAIN_TIMEOUT_MS,
 #                      then KILL 10 s after that
 #   worker.sh status   exit 0 when running
-# The configuration comes through CV_CONFIG_FILE, which stack.sh exports; output goes
-# to $VAR_DIR/log/cv-worker.log.
+# The configuration comes through CV_CONFIG_FILE (default $VAR_DIR/cv.env, which
+# stack.sh writes); output goes to $VAR_DIR/log/cv-worker.log.
 source "$(dirname "$0")/lib.sh"
 
 PIDFILE=$VAR_DIR/run/worker.pid
 LOG=$VAR_DIR/log/cv-worker.log
+export CV_CONFIG_FILE=${CV_CONFIG_FILE:-$CV_ENV}
 
 worker_start() {
     local port url
