@@ -2,7 +2,8 @@
 #   ROOT     the checkout
 #   VAR_DIR  runtime state: data, sockets, logs, pid files (default $ROOT/var)
 #   BUILD    the build folder holding cv-api, cv-worker and cvctl (default build)
-#   STATE    $VAR_DIR/state.env, the ports and paths chosen by `stack.sh start`
+#   STATE    $VAR_DIR/state.env, the ports and paths chosen by `stack.sh start`, which
+#            later starts reuse, and the settings in effect, which they do not reuse
 #   CV_ENV   $VAR_DIR/cv.env, the service configuration file (EnvironmentFile format)
 set -euo pipefail
 
@@ -25,6 +26,13 @@ state_set() {
     touch "$STATE"
     grep -v "^$key=" "$STATE" > "$STATE.tmp" || true
     printf '%s=%s\n' "$key" "$value" >> "$STATE.tmp"
+    mv "$STATE.tmp" "$STATE"
+}
+
+# Removes KEY from the state file.
+state_unset() {
+    [ -f "$STATE" ] || return 0
+    grep -v "^$1=" "$STATE" > "$STATE.tmp" || true
     mv "$STATE.tmp" "$STATE"
 }
 
@@ -190,18 +198,22 @@ render() {
 }
 
 # Sets the values the web servers and the responders share and records them for the
-# other scripts and the tests. Each comes from the environment, else from the state
-# file, else from its default, so a restart keeps the values of the last start:
-#   HTTP_ADDR, HTTP_PORT   public listen address and port (127.0.0.1, 8080)
+# other scripts and the tests. HTTP_PORT comes from the environment, else from the state
+# file, else from its default, so a restart keeps the port of the last start like every
+# other port. The settings come from the environment, else from their defaults: the
+# state file records them only as the values in effect, and a start without them goes
+# back to the defaults.
+#   HTTP_PORT              public listen port (8080)
+#   HTTP_ADDR              public listen address (127.0.0.1)
 #   UPLOAD_MAX_BYTES       largest file per multipart field (10485760); the body limit
 #                          of the web servers follows from it
 #   API_SOCKET             the responders' Unix socket, in web_dir
 load_web_settings() {
     WEB_DIR=$(web_dir)
     API_SOCKET=$WEB_DIR/api.sock
-    HTTP_ADDR=${HTTP_ADDR:-$(state_get HTTP_ADDR 127.0.0.1)}
+    HTTP_ADDR=${HTTP_ADDR:-127.0.0.1}
     HTTP_PORT=${HTTP_PORT:-$(state_get HTTP_PORT 8080)}
-    UPLOAD_MAX_BYTES=${UPLOAD_MAX_BYTES:-$(state_get UPLOAD_MAX_BYTES 10485760)}
+    UPLOAD_MAX_BYTES=${UPLOAD_MAX_BYTES:-10485760}
     case $HTTP_PORT$UPLOAD_MAX_BYTES in
         *[!0-9]*) die "HTTP_PORT and UPLOAD_MAX_BYTES must be whole numbers" ;;
     esac

@@ -7,7 +7,8 @@
 #   stack.sh status  one line per component; exit 0 when every started one runs
 #   stack.sh clean   stop, then delete VAR_DIR and the folders recorded in it
 # Ports come from the environment (HTTP_PORT, DB_PORT, ...) or are chosen free and
-# recorded in $VAR_DIR/state.env, so two checkouts run side by side. Other settings:
+# recorded in $VAR_DIR/state.env, so two checkouts run side by side, and later starts
+# reuse them. The other settings take their defaults unless given again. They are:
 #   VAR_DIR           runtime state (default var/ in the checkout)
 #   BUILD             folder of the binaries (default build/)
 #   WEB_SERVER        nginx (default) or lighttpd, on HTTP_PORT
@@ -79,6 +80,9 @@ start_web() {
             step nginx start
             if [ -n "${LIGHTTPD_PORT:-}" ]; then
                 step lighttpd start
+            else
+                # So that status does not expect the lighttpd of an earlier start.
+                state_unset LIGHTTPD_PORT
             fi
             ;;
         lighttpd) LIGHTTPD_PORT=$HTTP_PORT step lighttpd start ;;
