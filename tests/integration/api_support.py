@@ -252,3 +252,30 @@ def wait_for(condition, timeout_s, interval_s=0.2):
         if value or time.monotonic() >= deadline:
             return value
         time.sleep(interval_s)
+
+
+# Seconds the service may take to return 200 from /readyz again after an outage.
+RECOVERY_TIMEOUT_S = 90
+
+# Consecutive 200s from /readyz that count as recovered. It is more than the number of
+# responders, so that with least_conn every responder has handled at least one.
+READY_STREAK = 8
+
+
+def wait_ready(stack):
+    """Wait until /readyz returns 200 READY_STREAK times in a row; assert it did."""
+    streak = {"count": 0}
+
+    def ready():
+        streak["count"] = streak["count"] + 1 if stack.api.get("/readyz").status == 200 else 0
+        return streak["count"] >= READY_STREAK
+
+    assert wait_for(ready, timeout_s=RECOVERY_TIMEOUT_S, interval_s=0.1), \
+        f"/readyz did not return 200 {READY_STREAK} times in a row within " \
+        f"{RECOVERY_TIMEOUT_S}s: {stack.api.get('/readyz')}"
+
+
+def assert_full_evaluation(stack):
+    """Upload, evaluate and poll a text pair to completion."""
+    ids = upload_ok(stack.api, ("cv.txt", CV_TEXT), ("project.txt", PROJECT_TEXT))
+    assert_completed_result(wait_done(stack.api, evaluate_ok(stack.api, ids)))

@@ -1,20 +1,17 @@
 """503 while a dependency is down, and recovery once it is back. PostgreSQL is stopped
 and started again with scripts/pg.sh (same port and data). The development broker is
-frozen with SIGSTOP and thawed with SIGCONT, since a restarted one would listen on new
-ports. Each test leaves the stack as it found it and proves that with a full
+frozen with SIGSTOP and thawed with SIGCONT, so that it keeps the messages that a
+restart would lose. Each test leaves the stack as it found it and proves that with a full
 evaluation, so the tests that run after it are unaffected."""
 
 import contextlib
 import os
 import signal
 
-from api_support import (CV_TEXT, PROJECT_TEXT, assert_completed_result, assert_error,
-                         evaluate_ok, paused_worker, run_script, upload, upload_ok,
-                         wait_done, wait_for)
+from api_support import (CV_TEXT, PROJECT_TEXT, READY_STREAK, assert_completed_result,
+                         assert_error, assert_full_evaluation, evaluate_ok, paused_worker,
+                         run_script, upload, upload_ok, wait_done, wait_for, wait_ready)
 from harness import Skip
-
-# Seconds the service may take to return 200 from /readyz again after an outage.
-RECOVERY_TIMEOUT_S = 90
 
 # Seconds a job queued after an outage may take. In the worst case it goes the sweeper's
 # way (JOB_REQUEUE_AFTER_MS, then JOB_SWEEP_INTERVAL_MS) once per pool thread whose
@@ -25,35 +22,12 @@ RECOVERY_JOB_TIMEOUT_S = 400
 # CONSUMER_MAX_CONCURRENCY, which the test stack keeps.
 POOL_JOBS = 24
 
-# Consecutive 200s from /readyz that count as recovered. It is more than the number of
-# responders, so that with least_conn every responder has handled at least one.
-READY_STREAK = 8
-
 
 def readyz_failed_checks(stack):
     """Return /readyz's status and the names of its failed checks."""
     resp = stack.api.get("/readyz")
     checks = resp.json().get("checks", {})
     return resp, sorted(name for name, state in checks.items() if state != "ok")
-
-
-def wait_ready(stack):
-    """Wait until /readyz returns 200 READY_STREAK times in a row; assert it did."""
-    streak = {"count": 0}
-
-    def ready():
-        streak["count"] = streak["count"] + 1 if stack.api.get("/readyz").status == 200 else 0
-        return streak["count"] >= READY_STREAK
-
-    assert wait_for(ready, timeout_s=RECOVERY_TIMEOUT_S, interval_s=0.1), \
-        f"/readyz did not return 200 {READY_STREAK} times in a row within " \
-        f"{RECOVERY_TIMEOUT_S}s: {stack.api.get('/readyz')}"
-
-
-def assert_full_evaluation(stack):
-    """Upload, evaluate and poll a text pair to completion."""
-    ids = upload_ok(stack.api, ("cv.txt", CV_TEXT), ("project.txt", PROJECT_TEXT))
-    assert_completed_result(wait_done(stack.api, evaluate_ok(stack.api, ids)))
 
 
 @contextlib.contextmanager
