@@ -66,6 +66,9 @@ BENCH_ADDR = "127.0.0.1"
 RATE_LIMIT = "1000000r/s"
 RATE_LIMIT_BURST = "1000000"
 
+# Uploads one client address may have in progress, far above --connections.
+UPLOADS_PER_CLIENT = 4096
+
 # Status 499 is nginx's record of a client that closed its connection first. wrk does
 # that to the requests in flight when its time is up, so 499 is counted apart.
 CLIENT_CLOSED = 499
@@ -116,6 +119,8 @@ def stack_settings(first_count):
         "API_RESPONDERS": str(first_count),
         "RATE_LIMIT": RATE_LIMIT,
         "RATE_LIMIT_BURST": RATE_LIMIT_BURST,
+        # wrk's connections all come from one address.
+        "UPLOADS_PER_CLIENT": str(UPLOADS_PER_CLIENT),
     }
 
 
