@@ -76,6 +76,7 @@ struct docx {
     size_t                          hash_count;
     char                           *errbuf;      /* borrowed */
     size_t                          errbuf_len;
+    const char                     *parser_limit; /* first libxml2 limit hit, or NULL */
 };
 
 /* Input of one part for libxml2: a zip entry read in pieces, counted against the limit. */
@@ -105,11 +106,32 @@ struct walk {
     long             node_count;
 };
 
+/* Keeps libxml2's errors off stderr and records in docx the first limit one hit. */
 static void
-drop_xml_error(void *data, xmlErrorPtr error)
+note_xml_error(void *data, xmlErrorPtr error)
 {
-    (void)data;
-    (void)error;
+    struct docx *docx = data;
+    const char  *message;
+
+    /*
+     * libxml2 2.9 gives its size limits, which hold because XML_PARSE_HUGE is off, no
+     * error code of their own. They are told apart by code and the start of the
+     * message, which names no part of the document, and only the first error counts.
+     */
+    if (docx->parser_limit != NULL || error == NULL || error->domain != XML_FROM_PARSER ||
+        error->message == NULL) {
+        return;
+    }
+    message = error->message;
+    if (error->code == XML_ERR_NO_MEMORY &&
+        strncmp(message, "xmlSAX2Characters: huge text node",
+                strlen("xmlSAX2Characters: huge text node")) == 0) {
+        docx->parser_limit = "a text run longer than 10 MB";
+    } else if (error->code == XML_ERR_INTERNAL_ERROR &&
+               strncmp(message, "Excessive depth in document",
+                       strlen("Excessive depth in document")) == 0) {
+        docx->parser_limit = "elements nested deeper than 256";
+    }
 }
 
 static int
@@ -370,23 +392,16 @@ end_element(struct walk *walk, const xmlChar *ns, const char *name)
 
 /*
  * Returns the error for a part that libxml2 stopped reading: CV_ETOOLARGE when it
- * stopped at one of its own size limits, which hold because XML_PARSE_HUGE is off (a
- * text node over 10 MB, nesting deeper than 256), and CV_EUNREADABLE otherwise.
- * libxml2 2.9 gives those limits no error code of their own, so the message is matched.
+ * stopped at a text node over 10 MB or nesting deeper than 256 (see note_xml_error()),
+ * and CV_EUNREADABLE otherwise, other libxml2 limits included.
  */
 static enum cv_err
 parse_failure(struct docx *docx, const char *part)
 {
-    const xmlError *err = xmlGetLastError();
-    const char     *message = err != NULL && err->message != NULL ? err->message : "";
-
-    if (strstr(message, "huge text node") != NULL ||
-        strstr(message, "XML_PARSE_HUGE") != NULL) {
+    if (docx->parser_limit != NULL) {
         return cv_extract_fail(CV_ETOOLARGE, docx->errbuf, docx->errbuf_len,
                                "DOCX part %s exceeds the XML parser's limits: %s", part,
-                               strstr(message, "huge text node") != NULL
-                                   ? "a text run longer than 10 MB"
-                                   : "elements nested deeper than 256");
+                               docx->parser_limit);
     }
     return cv_extract_fail(CV_EUNREADABLE, docx->errbuf, docx->errbuf_len,
                            "DOCX part %s is not well-formed XML", part);
@@ -490,14 +505,14 @@ with_part(struct docx *docx, const char *part,
      * NONET: never fetch anything. NOERROR and NOWARNING keep libxml2 off stderr. No
      * NOENT, DTDLOAD or HUGE: entities stay unexpanded and the default size limits hold.
      */
-    xmlResetLastError(); /* parse_failure() reads the error of this part only */
+    docx->parser_limit = NULL;
     reader = xmlReaderForIO(read_part, close_part, &in, part, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (reader == NULL) {
         rc = in.rc != CV_OK ? in.rc : CV_ENOMEM;
         goto out;
     }
-    xmlTextReaderSetStructuredErrorHandler(reader, drop_xml_error, NULL);
+    xmlTextReaderSetStructuredErrorHandler(reader, note_xml_error, docx);
 
     rc = fn(docx, reader, part, arg);
 

@@ -633,8 +633,12 @@ test_docx_parser_limits(void **state)
                                      sizeof(reason)), CV_ETOOLARGE);
     assert_non_null(strstr(reason, "elements nested deeper than 256"));
 
-    /* A later part that is merely broken is still unreadable, not too large. */
+    /* After those, a merely broken part is still unreadable, not too large, even when
+     * its error message quotes a name that reads like a limit. */
     assert_int_equal(extract_fixture("bad_xml.docx", &limits, &result, reason,
+                                     sizeof(reason)), CV_EUNREADABLE);
+    assert_non_null(strstr(reason, "not well-formed XML"));
+    assert_int_equal(extract_fixture("limit_named_tag.docx", &limits, &result, reason,
                                      sizeof(reason)), CV_EUNREADABLE);
     assert_non_null(strstr(reason, "not well-formed XML"));
 }

@@ -196,6 +196,10 @@ def make_parser_limit_docx():
     nested = "<w:sdt><w:sdtContent>" * 300 + para(run("Deep")) + \
         "</w:sdtContent></w:sdt>" * 300
     write_zip("deep_nesting.docx", docx_entries(document(nested)))
+    # Broken XML whose error message quotes an element named like a limit.
+    mismatch = para(run("Text")) + "<XML_PARSE_HUGE></w:body></w:document>"
+    write_zip("limit_named_tag.docx", docx_entries(
+        document("").replace("<w:sectPr/></w:body></w:document>", mismatch)))
 
 
 def make_broken_docx():
