@@ -238,8 +238,7 @@ find_prepared(struct cv_db *db, const char *sql, int param_count,
     entry = &db->prepared[db->prepared_count];
     entry->sql = strdup(sql);
     if (entry->sql == NULL) {
-        set_error(db, "could not prepare statement", "out of memory");
-        return CV_ENOMEM;
+        return CV_OK; /* the statement can still run unprepared */
     }
     (void)snprintf(entry->name, sizeof(entry->name), "cv%lu", db->prepared_serial++);
     res = PQprepare(db->conn, entry->name, sql, param_count, NULL);
@@ -262,28 +261,50 @@ find_prepared(struct cv_db *db, const char *sql, int param_count,
     return CV_OK;
 }
 
-enum cv_err
-cv_db_exec(struct cv_db *db, const char *sql, int param_count, const char *const *params,
-           PGresult **out)
+/*
+ * Removes one prepared statement from the table. When it still exists on the server
+ * and no transaction is open, it is deallocated there too; otherwise it stays until the
+ * connection closes, under a name that is never used again.
+ */
+static void
+drop_prepared(struct cv_db *db, const struct prepared *stale, int exists_on_server)
+{
+    char      sql[64];
+    PGresult *res;
+    size_t    i = (size_t)(stale - db->prepared);
+
+    if (exists_on_server && PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
+        (void)snprintf(sql, sizeof(sql), "DEALLOCATE %s", stale->name);
+        res = PQexec(db->conn, sql);
+        PQclear(res);
+    }
+    free(db->prepared[i].sql);
+    db->prepared[i] = db->prepared[db->prepared_count - 1];
+    db->prepared[db->prepared_count - 1].sql = NULL;
+    db->prepared_count--;
+}
+
+/*
+ * Runs sql once, prepared when find_prepared() says so. Sets *is_stale when the
+ * prepared statement failed because it no longer fits the server: 0A000 "cached plan
+ * must not change result type" after a migration changed a table under it, or 26000
+ * when the server lost it (DISCARD ALL, a pooler in transaction mode). Both fail before
+ * the statement has any effect, and the statement is then dropped from the table.
+ */
+static enum cv_err
+run_statement(struct cv_db *db, const char *sql, int param_count, const char *const *params,
+              PGresult **out, int *is_stale)
 {
     const struct prepared *prepared;
     PGresult              *res;
     ExecStatusType         status;
     enum cv_err            rc;
 
-    if (out != NULL) {
-        *out = NULL;
-    }
-    db->sqlstate[0] = '\0';
-    rc = cv_db_connect(db);
-    if (rc != CV_OK) {
-        return rc;
-    }
+    *is_stale = 0;
     rc = find_prepared(db, sql, param_count, &prepared);
     if (rc != CV_OK) {
         return rc;
     }
-
     if (prepared != NULL) {
         res = PQexecPrepared(db->conn, prepared->name, param_count, params, NULL, NULL, 0);
     } else {
@@ -298,11 +319,10 @@ cv_db_exec(struct cv_db *db, const char *sql, int param_count, const char *const
         set_error(db, "statement failed", PQresultErrorMessage(res));
         rc = classify(db, res);
         PQclear(res);
-        /* 0A000 "cached plan must not change result type": a migration altered a
-         * table under the prepared statements. Prepare them again from the next call;
-         * the stale ones stay on the server under their unused names. */
-        if (prepared != NULL && strcmp(db->sqlstate, "0A000") == 0) {
-            forget_prepared(db);
+        if (prepared != NULL && (strcmp(db->sqlstate, "0A000") == 0 ||
+                                 strcmp(db->sqlstate, "26000") == 0)) {
+            *is_stale = 1;
+            drop_prepared(db, prepared, strcmp(db->sqlstate, "0A000") == 0);
         }
         return rc;
     }
@@ -313,6 +333,31 @@ cv_db_exec(struct cv_db *db, const char *sql, int param_count, const char *const
     }
     PQclear(res);
     return CV_OK;
+}
+
+enum cv_err
+cv_db_exec(struct cv_db *db, const char *sql, int param_count, const char *const *params,
+           PGresult **out)
+{
+    enum cv_err rc;
+    int         is_stale;
+
+    if (out != NULL) {
+        *out = NULL;
+    }
+    db->sqlstate[0] = '\0';
+    rc = cv_db_connect(db);
+    if (rc != CV_OK) {
+        return rc;
+    }
+    rc = run_statement(db, sql, param_count, params, out, &is_stale);
+    /* A stale statement had no effect, so outside a transaction it runs once more,
+     * prepared afresh. Inside one, the failure has aborted the transaction. */
+    if (rc != CV_OK && is_stale && PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
+        db->sqlstate[0] = '\0';
+        rc = run_statement(db, sql, param_count, params, out, &is_stale);
+    }
+    return rc;
 }
 
 enum cv_err
