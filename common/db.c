@@ -263,7 +263,7 @@ find_prepared(struct cv_db *db, const char *sql, int param_count,
 
 /*
  * Removes one prepared statement from the table. When it still exists on the server
- * and no transaction is open, it is deallocated there too; otherwise it stays until the
+ * and no transaction is open, it is deallocated there too. Otherwise it stays until the
  * connection closes, under a name that is never used again.
  */
 static void
@@ -285,8 +285,8 @@ drop_prepared(struct cv_db *db, const struct prepared *stale, int exists_on_serv
 }
 
 /*
- * Runs sql once, prepared when find_prepared() says so. Sets *is_stale when the
- * prepared statement failed because it no longer fits the server: 0A000 "cached plan
+ * Runs sql once, prepared when find_prepared() returns a statement. Sets *is_stale when
+ * the prepared statement failed because it no longer fits the server: 0A000 "cached plan
  * must not change result type" after a migration changed a table under it, or 26000
  * when the server lost it (DISCARD ALL, a pooler in transaction mode). Both fail before
  * the statement has any effect, and the statement is then dropped from the table.
