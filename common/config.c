@@ -476,6 +476,27 @@ out:
     return rc;
 }
 
+/*
+ * Returns 1 when an unknown key may be shown in messages and logs: it is close to a
+ * setting, or written like one (upper-case letters, digits and _). Other keys may be
+ * part of a wrapped secret whose padding contains the "=", so only their length is shown.
+ */
+static int
+key_is_showable(const struct cv_config_unknown_key *key)
+{
+    const char *p;
+
+    if (key->suggestion != NULL) {
+        return 1;
+    }
+    for (p = key->name; *p != '\0'; p++) {
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_')) {
+            return 0;
+        }
+    }
+    return p - key->name <= 64;
+}
+
 enum cv_err
 cv_config_check_unknown(const struct cv_config *cfg, struct cv_buf *errors)
 {
@@ -488,11 +509,16 @@ cv_config_check_unknown(const struct cv_config *cfg, struct cv_buf *errors)
             (void)cv_buf_printf(errors,
                                 "%s:%zu: unknown key \"%.64s\", did you mean \"%s\"?\n",
                                 cfg->file_path, key->line, key->name, key->suggestion);
-        } else {
+        } else if (key_is_showable(key)) {
             (void)cv_buf_printf(errors,
-                                "%s:%zu: unknown key \"%.64s\": no setting has this name "
+                                "%s:%zu: unknown key \"%s\": no setting has this name "
                                 "(docs/config.md lists them)\n",
                                 cfg->file_path, key->line, key->name);
+        } else {
+            (void)cv_buf_printf(errors,
+                                "%s:%zu: unknown key of %zu characters, not shown because "
+                                "it is not written like a setting name\n",
+                                cfg->file_path, key->line, strlen(key->name));
         }
     }
     return cfg->unknown_key_count > 0 ? CV_EINVAL : CV_OK;
@@ -509,7 +535,12 @@ cv_config_log_unknown(const struct cv_config *cfg)
     for (i = 0; i < cfg->unknown_key_count; i++) {
         key = &cfg->unknown_keys[i];
         (void)cv_log_quote(path, sizeof(path), cfg->file_path);
-        (void)cv_log_quote(name, sizeof(name), key->name);
+        if (key_is_showable(key)) {
+            (void)cv_log_quote(name, sizeof(name), key->name);
+        } else {
+            (void)snprintf(name, sizeof(name), "\"(%zu characters, not shown)\"",
+                           strlen(key->name));
+        }
         cv_log_warn(NULL, "config.unknown_key", CV_EINVAL,
                     "ignoring a config file key that names no setting",
                     "file=%s line=%zu key=%s suggestion=%s", path, key->line, name,

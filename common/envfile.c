@@ -178,11 +178,12 @@ parse_line(char *line, const char *path, size_t lineno, char **name, char **valu
     *eq = '\0';
     trim_end(key);
     if (!is_valid_name(key)) {
-        /* Only the start of a long key goes into the message. */
+        /* The key is not echoed: a line that is not KEY=value may be part of a wrapped
+         * secret, such as a PEM or base64 value whose padding contains the "=". */
         (void)cv_buf_printf(errors,
-                            "%s:%zu: invalid key \"%.64s\": expected KEY=value with letters, "
-                            "digits and _ in KEY, not starting with a digit\n",
-                            path, lineno, key);
+                            "%s:%zu: invalid key: expected KEY=value with letters, digits "
+                            "and _ in KEY, not starting with a digit\n",
+                            path, lineno);
         return CV_EINVAL;
     }
 
@@ -245,6 +246,10 @@ cv_envfile_read(struct cv_envfile *file, const char *path, struct cv_buf *errors
             continue;
         }
 
+        /* Editors on some systems start a UTF-8 file with a byte order mark. */
+        if (lineno == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0) {
+            memmove(line, line + 3, strlen(line + 3) + 1);
+        }
         if (parse_line(line, path, lineno, &name, &value, errors) != CV_OK) {
             rc = CV_EINVAL;
             continue;

@@ -211,6 +211,13 @@ test_envfile_comments_and_lines(void **state)
     assert_null(cv_envfile_get(&file, "DB_HOST"));
     cv_envfile_cleanup(&file);
     cv_envfile_cleanup(&file);
+
+    /* A byte order mark before the first key is skipped. */
+    path = write_text(fx, "bom.env", "\xEF\xBB\xBF" "DB_NAME=marked\n");
+    assert_int_equal(cv_envfile_read(&file, path, &errors), CV_OK);
+    assert_string_equal(text_of(&errors), "");
+    assert_string_equal(cv_envfile_get(&file, "DB_NAME"), "marked");
+    cv_envfile_cleanup(&file);
     cv_buf_cleanup(&errors);
 }
 
@@ -234,9 +241,9 @@ test_envfile_syntax_errors(void **state)
     (void)snprintf(expected, sizeof(expected),
                    "%s:1: expected KEY=value\n"
                    "%s:2: expected KEY=value\n"
-                   "%s:3: invalid key \"DB NAME\": expected KEY=value with letters, digits "
+                   "%s:3: invalid key: expected KEY=value with letters, digits "
                    "and _ in KEY, not starting with a digit\n"
-                   "%s:4: invalid key \"1DB\": expected KEY=value with letters, digits "
+                   "%s:4: invalid key: expected KEY=value with letters, digits "
                    "and _ in KEY, not starting with a digit\n",
                    path, path, path, path);
     assert_string_equal(text_of(&errors), expected);
@@ -521,14 +528,15 @@ test_config_unknown_keys(void **state)
                       "# comment\n"
                       "db_port=5433\n"
                       "SOMETHING_ELSE=1\n"
-                      "DB_HOST_FILE=/x\n");
+                      "DB_HOST_FILE=/x\n"
+                      "c2VjcmV0dG9rZW5oZXJl=\n");
     assert_int_equal(load(&cfg, NULL, path, &errors), CV_OK);
     assert_string_equal(text_of(&errors), "");
     assert_string_equal(cfg.db_name, "real");
     assert_int_equal(cfg.db_port, 5432);
     assert_string_equal(cfg.file_path, path);
 
-    assert_int_equal(cfg.unknown_key_count, 4);
+    assert_int_equal(cfg.unknown_key_count, 5);
     assert_string_equal(cfg.unknown_keys[0].name, "DB_NAEM");
     assert_int_equal(cfg.unknown_keys[0].line, 2);
     assert_string_equal(cfg.unknown_keys[0].suggestion, "DB_NAME");
@@ -550,8 +558,10 @@ test_config_unknown_keys(void **state)
                    "%s:5: unknown key \"SOMETHING_ELSE\": no setting has this name "
                    "(docs/config.md lists them)\n"
                    "%s:6: unknown key \"DB_HOST_FILE\": no setting has this name "
-                   "(docs/config.md lists them)\n",
-                   path, path, path, path);
+                   "(docs/config.md lists them)\n"
+                   "%s:7: unknown key of 20 characters, not shown because it is not "
+                   "written like a setting name\n",
+                   path, path, path, path, path);
     assert_string_equal(text_of(&errors), expected);
     cv_config_cleanup(&cfg);
     cv_buf_cleanup(&errors);
@@ -628,12 +638,18 @@ test_config_log_unknown_keys(void **state)
     char             *text;
     char              expected[256];
 
-    path = write_text(fx, "log.env", "DB_NAEM=typo\nSOMETHING_ELSE=1\nDB_NAME=real\n");
+    path = write_text(fx, "log.env",
+                      "DB_NAEM=typo\nSOMETHING_ELSE=1\nDB_NAME=real\nc2VjcmV0dG9rZW4=\n");
     assert_int_equal(load(&cfg, NULL, path, &errors), CV_OK);
     cv_log_open("test_config", CV_LOG_INFO, 0);
     text = capture_log(fx, &cfg);
 
-    assert_int_equal(count_lines(text), 2);
+    assert_int_equal(count_lines(text), 3);
+    assert_null(strstr(text, "c2VjcmV0dG9rZW4"));
+    (void)snprintf(expected, sizeof(expected),
+                   "file=\"%s\" line=4 key=\"(15 characters, not shown)\" suggestion=\"\" ",
+                   path);
+    assert_non_null(strstr(text, expected));
     assert_non_null(strstr(text, "level=warn prog=test_config"));
     assert_non_null(strstr(text, "event=config.unknown_key"));
     (void)snprintf(expected, sizeof(expected),
