@@ -73,7 +73,7 @@ api_start() {
     [ -x "$SPAWN_FCGI" ] || die "spawn-fcgi not found at $SPAWN_FCGI (run scripts/deps.sh runtime)"
     [ -x "$bin" ] || die "$bin is missing; run make first"
     case $count in ''|*[!0-9]*|0) die "API_RESPONDERS must be a whole number above 0" ;; esac
-    load_web_settings
+    load_web_paths
     mkdir -p "$VAR_DIR/run" "$VAR_DIR/log"
 
     mapfile -t pids < <(running_pids)
@@ -111,7 +111,7 @@ api_start() {
 api_foreground() {
     [ -x "$BUILD/cv-api" ] || die "$BUILD/cv-api is missing; run make first"
     [ -z "$(running_pids)" ] || die "responders are running on the socket; run api.sh stop first"
-    load_web_settings
+    load_web_paths
     socket_options
     exec "$SPAWN_FCGI" -n -s "$API_SOCKET" "${SOCKET_OPTS[@]}" -- "$BUILD/cv-api"
 }

@@ -197,6 +197,14 @@ render() {
     mv "$out.tmp" "$out"
 }
 
+# Sets WEB_DIR and API_SOCKET, all that the responders' script needs. It records no
+# setting, so that api.sh run alone leaves the values of the last stack start in place.
+load_web_paths() {
+    WEB_DIR=$(web_dir)
+    API_SOCKET=$WEB_DIR/api.sock
+    state_set API_SOCKET "$API_SOCKET"
+}
+
 # Sets the values the web servers and the responders share and records them for the
 # other scripts and the tests. HTTP_PORT comes from the environment, else from the state
 # file, else from its default, so a restart keeps the port of the last start like every
@@ -209,8 +217,7 @@ render() {
 #                          of the web servers follows from it
 #   API_SOCKET             the responders' Unix socket, in web_dir
 load_web_settings() {
-    WEB_DIR=$(web_dir)
-    API_SOCKET=$WEB_DIR/api.sock
+    load_web_paths
     HTTP_ADDR=${HTTP_ADDR:-127.0.0.1}
     HTTP_PORT=${HTTP_PORT:-$(state_get HTTP_PORT 8080)}
     UPLOAD_MAX_BYTES=${UPLOAD_MAX_BYTES:-10485760}
@@ -218,7 +225,6 @@ load_web_settings() {
         *[!0-9]*) die "HTTP_PORT and UPLOAD_MAX_BYTES must be whole numbers" ;;
     esac
     CLIENT_MAX_BODY_SIZE=$((2 * UPLOAD_MAX_BYTES + 1048576))
-    state_set API_SOCKET "$API_SOCKET"
     state_set HTTP_ADDR "$HTTP_ADDR"
     state_set HTTP_PORT "$HTTP_PORT"
     state_set UPLOAD_MAX_BYTES "$UPLOAD_MAX_BYTES"
