@@ -9,7 +9,6 @@ import subprocess
 import time
 import urllib.request
 
-from harness import Skip
 from harness.stack import free_port
 
 # The key the tests configure; no log line or error message may ever contain it.
@@ -125,7 +124,8 @@ def _worker_script(stack, command, env_extra):
 def llm_worker(stack, settings):
     """Run the stack's worker with BASE_SETTINGS plus settings, then restore the usual one.
 
-    Skips the test when cv-api or cv-worker is still a stub.
+    Fails the test when cv-api or cv-worker is not running, or when the worker does not
+    start with these settings.
     """
     stack.require("cv-api", "cv-worker")
     was_running = _worker_script(stack, "status", {}).returncode == 0
@@ -137,8 +137,6 @@ def llm_worker(stack, settings):
         output = started.stdout + started.stderr
         if was_running:
             _worker_script(stack, "start", {})
-        if "not part of this build" in output:
-            raise Skip("evaluator " + env["EVALUATOR"] + " is not part of this build yet")
         raise AssertionError("the worker did not start with the test settings:\n" + output)
     try:
         yield
