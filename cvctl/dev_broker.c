@@ -96,8 +96,8 @@ write_file_atomically(const char *path, const char *text)
 }
 
 /*
- * Returns 0 when an IPv4 loopback socket with SO_REUSEADDR can bind port, else -1 after
- * printing why. librdkafka 2.0.2 aborts on an assertion when the bind of a mock broker
+ * Returns 0 when an IPv4 loopback socket with SO_REUSEADDR can bind port, 3 when the
+ * port is in use, else -1, after printing why. librdkafka 2.0.2 aborts on an assertion when the bind of a mock broker
  * fails, so the port is checked before the cluster is created. Another process can still
  * take the port in between.
  */
@@ -108,6 +108,7 @@ check_port_free(long port)
     int                fd;
     int                on = 1;
     int                status = -1;
+    int                saved_errno;
 
     fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -120,7 +121,10 @@ check_port_free(long port)
     sin.sin_port = htons((unsigned short)port);
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0
         || bind(fd, (const struct sockaddr *)&sin, sizeof(sin)) != 0) {
-        fprintf(stderr, "cvctl: could not bind 127.0.0.1:%ld: %s\n", port, strerror(errno));
+        saved_errno = errno;
+        fprintf(stderr, "cvctl: could not bind 127.0.0.1:%ld: %s\n", port,
+                strerror(saved_errno));
+        status = saved_errno == EADDRINUSE ? 3 : -1;
         goto out;
     }
     status = 0;
@@ -183,9 +187,14 @@ ctl_dev_broker(const struct cv_config *cfg, int argc, char **argv)
         return 2;
     }
 
-    if (port != 0 && check_port_free(port) != 0) {
-        status = 3; /* scripts/broker.sh then chooses another port */
-        goto out;
+    if (port != 0) {
+        /* For 3, port in use, scripts/broker.sh chooses another port. */
+        status = check_port_free(port);
+        if (status != 0) {
+            status = status == 3 ? 3 : 1;
+            goto out;
+        }
+        status = 1;
     }
 
     /* The mock cluster needs a client handle for its bookkeeping; it sends nothing. */
