@@ -1,8 +1,8 @@
 /*
  * libFuzzer target for the body of POST /v1/evaluate (fcgi/evaluate_input.c). Each input
  * is parsed as a body. An accepted body must carry two lower-case UUIDs and hash the same
- * way twice; a rejected one must name an error and a message. The input is also checked
- * as an Idempotency-Key, whose rule is simple enough to restate here.
+ * way twice, and a rejected one must come with a message. The input is also checked as
+ * an Idempotency-Key, whose rule is simple enough to restate here.
  */
 #include <stdint.h>
 #include <stdlib.h>
