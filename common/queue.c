@@ -106,24 +106,17 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
     }
 }
 
-struct cv_queue *
-cv_queue_new(const struct cv_config *cfg, char *errbuf, size_t errbuf_len)
+/* Creates queue->rk, the idempotent producer. Returns 0, or -1 with errbuf set. */
+static int
+open_producer(struct cv_queue *queue, char *errbuf, size_t errbuf_len)
 {
-    struct cv_queue *queue;
-    rd_kafka_conf_t *conf = NULL;
-    char             timeout[32];
-
-    queue = calloc(1, sizeof(*queue));
-    if (queue == NULL) {
-        (void)snprintf(errbuf, errbuf_len, "out of memory");
-        return NULL;
-    }
-    queue->cfg = cfg;
-    queue->next_seq = 1;
+    const struct cv_config *cfg = queue->cfg;
+    rd_kafka_conf_t        *conf = NULL;
+    char                    timeout[32];
 
     conf = cv_queue_conf_new(cfg, errbuf, errbuf_len);
     if (conf == NULL) {
-        goto fail;
+        return -1;
     }
     /* The broker may hold a message this long before librdkafka reports it failed;
      * longer than the enqueue wait so a slow ack is still recognised as late success. */
@@ -142,15 +135,63 @@ cv_queue_new(const struct cv_config *cfg, char *errbuf, size_t errbuf_len)
         goto fail;
     }
     /* ownership of conf moved to queue->rk */
-    conf = NULL;
-    return queue;
+    return 0;
 
 fail:
-    if (conf != NULL) {
-        rd_kafka_conf_destroy(conf);
+    rd_kafka_conf_destroy(conf);
+    return -1;
+}
+
+struct cv_queue *
+cv_queue_new(const struct cv_config *cfg, char *errbuf, size_t errbuf_len)
+{
+    struct cv_queue *queue;
+
+    queue = calloc(1, sizeof(*queue));
+    if (queue == NULL) {
+        (void)snprintf(errbuf, errbuf_len, "out of memory");
+        return NULL;
     }
-    free(queue);
-    return NULL;
+    queue->cfg = cfg;
+    queue->next_seq = 1;
+    if (open_producer(queue, errbuf, errbuf_len) != 0) {
+        free(queue);
+        return NULL;
+    }
+    return queue;
+}
+
+/*
+ * Replaces a producer that hit a fatal error. An idempotent producer fails for good
+ * when the broker loses its sequence state, for instance a broker restarted with
+ * messages in flight, and every later message would fail with it. The messages still
+ * queued in the old producer are dropped: their jobs are in PostgreSQL, and the sweeper
+ * runs jobs left queued. Returns CV_OK when the producer is usable.
+ */
+static enum cv_err
+recover_producer(struct cv_queue *queue)
+{
+    char reason[256];
+    char errbuf[256];
+
+    /* queue->rk is NULL only when an earlier replacement failed. */
+    if (queue->rk != NULL) {
+        if (rd_kafka_fatal_error(queue->rk, reason, sizeof(reason)) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return CV_OK;
+        }
+        cv_log_error(NULL, "queue.fatal", CV_EUNAVAIL, reason,
+                     "pending=%d action=new_producer", rd_kafka_outq_len(queue->rk));
+        queue->waiting_seq = 0;
+        rd_kafka_destroy(queue->rk);
+        queue->rk = NULL;
+    }
+    if (open_producer(queue, errbuf, sizeof(errbuf)) != 0) {
+        (void)snprintf(queue->errmsg, sizeof(queue->errmsg),
+                       "could not create a new producer after a fatal error: %s", errbuf);
+        return CV_EUNAVAIL;
+    }
+    return CV_OK;
 }
 
 void
@@ -182,6 +223,9 @@ cv_queue_send(struct cv_queue *queue, const char *topic, const char *key, const 
     int64_t             deadline;
     int64_t             left;
 
+    if (recover_producer(queue) != CV_OK) {
+        return CV_EUNAVAIL;
+    }
     headers = rd_kafka_headers_new(1);
     if (request_id != NULL && request_id[0] != '\0') {
         (void)rd_kafka_header_add(headers, "request_id", -1, request_id, -1); /* cannot fail */
@@ -260,6 +304,9 @@ cv_queue_ping(struct cv_queue *queue, long timeout_ms)
     rd_kafka_topic_t               *topic;
     rd_kafka_resp_err_t             kerr;
 
+    if (recover_producer(queue) != CV_OK) {
+        return CV_EUNAVAIL;
+    }
     topic = rd_kafka_topic_new(queue->rk, queue->cfg->kafka_topic, NULL);
     if (topic == NULL) {
         (void)snprintf(queue->errmsg, sizeof(queue->errmsg), "could not create topic handle");
