@@ -15,7 +15,7 @@
 
 #include <librdkafka/rdkafka_mock.h>
 
-/* Milliseconds one message may take; the mock cluster answers in far less. */
+/* Milliseconds one message may take; the mock cluster replies in far less. */
 #define SEND_TIMEOUT_MS 10000
 
 /* The error a broker that lost the producer's sequence state causes. */
