@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "common/queue.h"
 #include "worker/dlq.h"
 
@@ -30,11 +31,37 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
     }
 }
 
+/* Creates dlq->rk, the dead-letter producer. Returns 0, or -1 with errbuf set. */
+static int
+open_producer(struct wk_dlq *dlq, char *errbuf, size_t errbuf_len)
+{
+    rd_kafka_conf_t *conf;
+
+    conf = cv_queue_conf_new(dlq->cfg, errbuf, errbuf_len);
+    if (conf == NULL) {
+        return -1;
+    }
+    if (rd_kafka_conf_set(conf, "enable.idempotence", "true", errbuf, errbuf_len) !=
+            RD_KAFKA_CONF_OK ||
+        rd_kafka_conf_set(conf, "linger.ms", "0", errbuf, errbuf_len) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_opaque(conf, dlq);
+    dlq->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errbuf, errbuf_len);
+    if (dlq->rk == NULL) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    /* ownership of conf moved to dlq->rk */
+    return 0;
+}
+
 struct wk_dlq *
 wk_dlq_new(const struct cv_config *cfg, char *errbuf, size_t errbuf_len)
 {
-    struct wk_dlq   *dlq;
-    rd_kafka_conf_t *conf;
+    struct wk_dlq *dlq;
 
     dlq = calloc(1, sizeof(*dlq));
     if (dlq == NULL) {
@@ -43,29 +70,40 @@ wk_dlq_new(const struct cv_config *cfg, char *errbuf, size_t errbuf_len)
     }
     dlq->cfg = cfg;
     dlq->next_seq = 1;
-    conf = cv_queue_conf_new(cfg, errbuf, errbuf_len);
-    if (conf == NULL) {
+    if (open_producer(dlq, errbuf, errbuf_len) != 0) {
         free(dlq);
         return NULL;
     }
-    if (rd_kafka_conf_set(conf, "enable.idempotence", "true", errbuf, errbuf_len) !=
-            RD_KAFKA_CONF_OK ||
-        rd_kafka_conf_set(conf, "linger.ms", "0", errbuf, errbuf_len) != RD_KAFKA_CONF_OK) {
-        rd_kafka_conf_destroy(conf);
-        free(dlq);
-        return NULL;
-    }
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    rd_kafka_conf_set_opaque(conf, dlq);
-    dlq->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errbuf, errbuf_len);
-    if (dlq->rk == NULL) {
-        rd_kafka_conf_destroy(conf);
-        free(dlq);
-        return NULL;
-    }
-    /* ownership of conf moved to dlq->rk */
-    conf = NULL;
     return dlq;
+}
+
+/*
+ * Replaces a producer that hit a fatal error, which an idempotent producer does for good
+ * when the broker loses its sequence state. Without this, every later dead letter would
+ * fail and the consumer would pause for each. Returns CV_OK when the producer is usable.
+ */
+static enum cv_err
+recover_producer(struct wk_dlq *dlq)
+{
+    char reason[256];
+    char errbuf[256];
+
+    /* dlq->rk is NULL only when an earlier replacement failed. */
+    if (dlq->rk != NULL) {
+        if (rd_kafka_fatal_error(dlq->rk, reason, sizeof(reason)) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return CV_OK;
+        }
+        cv_log_error(NULL, "dlq.fatal", CV_EUNAVAIL, reason, "action=new_producer");
+        dlq->waiting_seq = 0;
+        rd_kafka_destroy(dlq->rk);
+        dlq->rk = NULL;
+    }
+    if (open_producer(dlq, errbuf, sizeof(errbuf)) != 0) {
+        (void)snprintf(dlq->errmsg, sizeof(dlq->errmsg),
+                       "could not create a new producer after a fatal error: %.150s", errbuf);
+        return CV_EUNAVAIL;
+    }
+    return CV_OK;
 }
 
 void
@@ -75,8 +113,10 @@ wk_dlq_free(struct wk_dlq *dlq)
         return;
     }
     dlq->waiting_seq = 0;
-    (void)rd_kafka_flush(dlq->rk, (int)dlq->cfg->kafka_enqueue_timeout_ms); /* best effort */
-    rd_kafka_destroy(dlq->rk);
+    if (dlq->rk != NULL) {
+        (void)rd_kafka_flush(dlq->rk, (int)dlq->cfg->kafka_enqueue_timeout_ms); /* best effort */
+        rd_kafka_destroy(dlq->rk);
+    }
     free(dlq);
 }
 
@@ -117,6 +157,9 @@ wk_dlq_send(struct wk_dlq *dlq, const rd_kafka_message_t *msg, const char *reaso
     int64_t             deadline;
     int64_t             left;
 
+    if (recover_producer(dlq) != CV_OK) {
+        return CV_EUNAVAIL;
+    }
     headers = make_headers(msg, reason);
     if (headers == NULL) {
         (void)snprintf(dlq->errmsg, sizeof(dlq->errmsg), "out of memory");
