@@ -6,8 +6,8 @@
 
 #include "common/db.h"
 
-/* Statements prepared per connection. The services run about 30 distinct statements;
- * any beyond this run unprepared. */
+/* Max statements prepared per connection. The services run about 30 distinct
+ * statements, and any beyond this bound run unprepared. */
 #define PREPARED_MAX 64
 
 /* A statement prepared on the current connection. */

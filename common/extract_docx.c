@@ -114,9 +114,9 @@ note_xml_error(void *data, xmlErrorPtr error)
     const char  *message;
 
     /*
-     * libxml2 2.9 gives its size limits, which hold because XML_PARSE_HUGE is off, no
-     * error code of their own. They are told apart by code and the start of the
-     * message, which names no part of the document, and only the first error counts.
+     * libxml2 2.9 has no error code of its own for its size limits (active because
+     * XML_PARSE_HUGE is off), so they are matched by code and by the start of the
+     * message, which quotes nothing from the document. Only the first error counts.
      */
     if (docx->parser_limit != NULL || error == NULL || error->domain != XML_FROM_PARSER ||
         error->message == NULL) {

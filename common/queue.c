@@ -162,11 +162,12 @@ cv_queue_new(const struct cv_config *cfg, char *errbuf, size_t errbuf_len)
 }
 
 /*
- * Replaces a producer that hit a fatal error. An idempotent producer fails for good
- * when the broker loses its sequence state, for instance a broker restarted with
- * messages in flight, and every later message would fail with it. The messages still
- * queued in the old producer are dropped: their jobs are in PostgreSQL, and the sweeper
- * runs jobs left queued. Returns CV_OK when the producer is usable.
+ * Replaces a producer that hit a fatal error, after which it would fail every later
+ * message. An idempotent producer fails for good when the broker loses its sequence
+ * state, which a broker restarted with messages in flight may cause (not reproduced
+ * here). The messages still queued in the old producer are dropped, because their jobs
+ * are in PostgreSQL and the sweeper runs jobs left queued. Returns CV_OK when the
+ * producer is usable.
  */
 static enum cv_err
 recover_producer(struct cv_queue *queue)

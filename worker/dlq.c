@@ -78,9 +78,9 @@ wk_dlq_new(const struct cv_config *cfg, char *errbuf, size_t errbuf_len)
 }
 
 /*
- * Replaces a producer that hit a fatal error, which an idempotent producer does for good
- * when the broker loses its sequence state. Without this, every later dead letter would
- * fail and the consumer would pause for each. Returns CV_OK when the producer is usable.
+ * Replaces a producer that hit a fatal error, as an idempotent producer does for good
+ * when the broker loses its sequence state. Otherwise every later dead letter would fail
+ * and the consumer would pause for each. Returns CV_OK when the producer is usable.
  */
 static enum cv_err
 recover_producer(struct wk_dlq *dlq)

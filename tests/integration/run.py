@@ -83,7 +83,7 @@ def stack_settings():
         "RATE_LIMIT_BURST": "1000",
         "STRICT_RATE_LIMIT": "1r/m",
         "STRICT_RATE_LIMIT_BURST": "2",
-        # test_upload.py sends 8 uploads at once; test_limits.py holds this many open.
+        # test_upload.py sends 8 uploads at once, and test_limits.py keeps this many open.
         "UPLOADS_PER_CLIENT": "8",
     }
 

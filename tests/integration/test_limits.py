@@ -75,7 +75,7 @@ def rejection(sock, wait_s):
 def test_uploads_per_client_bounded(stack):
     limit = int(stack.settings["UPLOADS_PER_CLIENT"])
     cv, project = stack.samples()
-    held = []
+    open_uploads = []
     rejected = None
     try:
         # Uploads of earlier tests may still count while nginx closes their connections
@@ -87,9 +87,9 @@ def test_uploads_per_client_bounded(stack):
             if rejected is not None:
                 sock.close()
                 break
-            held.append(sock)
-        assert rejected is not None, f"{len(held)} uploads in progress, none rejected"
-        assert 1 <= len(held) <= limit, len(held)
+            open_uploads.append(sock)
+        assert rejected is not None, f"{len(open_uploads)} uploads in progress, none rejected"
+        assert 1 <= len(open_uploads) <= limit, len(open_uploads)
         status, headers, body = rejected
         assert status == 429, rejected
         assert headers["content-type"].startswith("application/json"), headers
@@ -101,7 +101,7 @@ def test_uploads_per_client_bounded(stack):
         # Other requests of the same client still pass.
         assert stack.api.get("/healthz").status == 200
     finally:
-        for sock in held:
+        for sock in open_uploads:
             sock.close()
     deadline = time.monotonic() + 10
     resp = stack.api.upload(cv, project)
